@@ -1,0 +1,45 @@
+/* Outbound HTTP to identity providers, through libcurl.
+ *
+ * Every call has a deadline, follows no redirects, speaks only https (or
+ * http to a loopback host), verifies certificates and caps the response
+ * size. Several requests run in parallel in one call (curl multi), which is
+ * how start-up discovery fetches every issuer at once.
+ */
+#ifndef RXA_HTTP_H
+#define RXA_HTTP_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+typedef struct rxa_http_opts {
+    long timeout_ms;        /* whole request, connect included */
+    const char *ca_file;    /* extra CA bundle, or NULL */
+    apr_size_t max_body;    /* larger responses fail */
+} rxa_http_opts_t;
+
+typedef struct rxa_http_req {
+    /* in */
+    const char *url;
+    const char *post_body;          /* NULL: GET */
+    apr_size_t post_len;
+    apr_array_header_t *headers;    /* const char * "Name: value", or NULL */
+    const char *ca_file;            /* overrides opts->ca_file when set */
+    /* out */
+    apr_status_t rv;                /* APR_SUCCESS when a response came */
+    long status;                    /* HTTP status */
+    const char *content_type;
+    char *body;                     /* NUL-terminated */
+    apr_size_t len;
+    const char *err;                /* tagged, carries no secret */
+} rxa_http_req_t;
+
+/* Once per process, before threads: curl_global_init. */
+apr_status_t rxa_http_global_init(void);
+
+/* Run N requests in parallel and return when all are done or timed out;
+ * results land in each request. Returns APR_SUCCESS when every request got
+ * a response (of any status). */
+apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
+                          int n, const rxa_http_opts_t *opts);
+
+#endif

@@ -1,0 +1,72 @@
+/* mod_reflex_auth: OpenID Connect sign-in for Apache httpd 2.4, with the
+ * whole session in sealed client-side cookies (the Reflex model).
+ *
+ * This file is the module record and hook registration; the directives are
+ * in src/config.c, the httpd-free core in src/core/ and include/.
+ */
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_main.h>
+#include <http_request.h>
+#include <mod_auth.h>
+
+#define RXA_MODULE_MAIN
+#include "mod_reflex_auth.h"
+#include "rxa_http.h"
+#include "rxa_log.h"
+
+/* The core logs through httpd's error log, under this module's LogLevel. */
+static void rxa_log_print(void *baton, const char *file, int line, int level,
+                          apr_status_t rv, const char *msg)
+{
+    ap_log_error(file, line, APLOG_MODULE_INDEX, level, rv, ap_server_conf,
+                 "%s", msg);
+}
+
+static int rxa_log_enabled_cb(void *baton, int level)
+{
+    return ap_server_conf
+        && APLOG_IS_LEVEL(ap_server_conf, level);
+}
+
+static int rxa_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    rxa_log_set(rxa_log_print, rxa_log_enabled_cb, NULL);
+    if (rxa_http_global_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     "RXA00030: curl_global_init failed");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void rxa_test_config(apr_pool_t *pconf, server_rec *s)
+{
+    if (ap_exists_config_define("DUMP_REFLEX_AUTH"))
+        rxa_dump_config(pconf, s);
+}
+
+static void rxa_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(rxa_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(rxa_providers_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_check_authn(rxa_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+}
+
+AP_DECLARE_MODULE(reflex_auth) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                       /* per-directory config: none yet */
+    NULL,
+    rxa_srv_conf_create,
+    rxa_srv_conf_merge,
+    rxa_cmds,
+    rxa_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

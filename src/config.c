@@ -1,0 +1,193 @@
+/* Directives and per-server configuration. */
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <http_core.h>
+
+#include "mod_reflex_auth.h"
+
+void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s)
+{
+    rxa_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->http_timeout = -1;
+    return sc;
+}
+
+#define RXA_MERGE_PTR(field) \
+    (conf->field = add->field ? add->field : base->field)
+
+void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
+{
+    const rxa_srv_conf_t *base = basev, *add = addv;
+    rxa_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    RXA_MERGE_PTR(provider_specs);
+    RXA_MERGE_PTR(extra_scopes);
+    RXA_MERGE_PTR(cookie_secrets);
+    RXA_MERGE_PTR(login_path);
+    RXA_MERGE_PTR(callback_path);
+    RXA_MERGE_PTR(logout_path);
+    RXA_MERGE_PTR(forbidden_path);
+    RXA_MERGE_PTR(sync_path);
+    RXA_MERGE_PTR(ca_file);
+    conf->http_timeout = add->http_timeout >= 0 ? add->http_timeout
+                                                : base->http_timeout;
+    return conf;
+}
+
+rxa_srv_conf_t *rxa_srv_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &reflex_auth_module);
+}
+
+static const char *rxa_getenv(const void *baton, const char *name)
+{
+    return getenv(name);
+}
+
+/* The one place defaults are applied, after merging. */
+void rxa_config_finalize(apr_pool_t *p, server_rec *s)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(s);
+    const char *env_secret = getenv("OIDC_COOKIE_SECRET");
+
+    if (!sc->login_path)
+        sc->login_path = RXA_DEFAULT_LOGIN_PATH;
+    if (!sc->callback_path)
+        sc->callback_path = RXA_DEFAULT_CALLBACK_PATH;
+    if (!sc->logout_path)
+        sc->logout_path = RXA_DEFAULT_LOGOUT_PATH;
+    if (!sc->forbidden_path)
+        sc->forbidden_path = RXA_DEFAULT_FORBIDDEN_PATH;
+    if (!sc->sync_path)
+        sc->sync_path = RXA_DEFAULT_SYNC_PATH;
+    if (sc->http_timeout < 0)
+        sc->http_timeout = RXA_DEFAULT_HTTP_TIMEOUT;
+    if (!sc->cookie_secrets && env_secret && *env_secret) {
+        sc->cookie_secrets = apr_array_make(p, 1, sizeof(const char *));
+        APR_ARRAY_PUSH(sc->cookie_secrets, const char *) =
+            apr_pstrdup(p, env_secret);
+    }
+    /* Loaded but never configured (a2enmod alone): let httpd start. */
+    sc->in_use = sc->provider_specs || sc->cookie_secrets
+        || rxa_providers_env_present(rxa_getenv, NULL);
+}
+
+/* --- directive handlers ------------------------------------------------- */
+
+static const char *set_provider(cmd_parms *cmd, void *dc, const char *args)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    rxa_provider_spec_t *spec = apr_pcalloc(cmd->pool, sizeof(*spec));
+    const char *err;
+
+    if ((err = rxa_provider_spec_parse(cmd->pool, spec, args)))
+        return err;
+    if (!sc->provider_specs)
+        sc->provider_specs = apr_array_make(cmd->pool, 2, sizeof(spec));
+    APR_ARRAY_PUSH(sc->provider_specs, rxa_provider_spec_t *) = spec;
+    return NULL;
+}
+
+static const char *add_extra_scope(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+
+    if (!sc->extra_scopes)
+        sc->extra_scopes = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    APR_ARRAY_PUSH(sc->extra_scopes, const char *) = arg;
+    return NULL;
+}
+
+static const char *add_cookie_secret(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+
+    if (!sc->cookie_secrets)
+        sc->cookie_secrets = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(sc->cookie_secrets, const char *) = arg;
+    return NULL;
+}
+
+/* The five paths share one handler; cmd->info is the field's offset. */
+static const char *set_path(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    const char *c;
+
+    if (arg[0] != '/' || arg[1] == '/')
+        return apr_psprintf(cmd->pool, "RXA00001: %s must be a path that "
+                            "starts with a single '/'", cmd->cmd->name);
+    for (c = arg; *c; c++)
+        if (*c == '?' || *c == '#' || *c == '\\' || apr_iscntrl(*c)
+            || apr_isspace(*c))
+            return apr_psprintf(cmd->pool, "RXA00002: %s must be a plain "
+                                "path, without a query, fragment, backslash, "
+                                "space or control character", cmd->cmd->name);
+    *(const char **)((char *)sc + (apr_size_t)cmd->info) = arg;
+    return NULL;
+}
+
+static const char *set_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_REG)
+        return apr_psprintf(cmd->pool, "RXA00003: ReflexAuthCAFile: '%s' is "
+                            "not a readable file", arg);
+    sc->ca_file = path;
+    return NULL;
+}
+
+static const char *set_http_timeout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    char *end;
+    long secs = strtol(arg, &end, 10);
+
+    if (*end || end == arg || secs < 1 || secs > 300)
+        return "RXA00004: ReflexAuthHTTPTimeout takes whole seconds, 1 to 300";
+    sc->http_timeout = apr_time_from_sec(secs);
+    return NULL;
+}
+
+#define RXA_PATH_CMD(name, field, help) \
+    AP_INIT_TAKE1(name, set_path, (void *)APR_OFFSETOF(rxa_srv_conf_t, field), \
+                  RSRC_CONF, help)
+
+const command_rec rxa_cmds[] = {
+    AP_INIT_RAW_ARGS("ReflexAuthProvider", set_provider, NULL, RSRC_CONF,
+        "NAME [issuer=URL] [client_id=ID] [client_secret=S] [scopes=\"a b\"] "
+        "[display_name=\"Text\"] [tenants=\"id ...\"]: declares an identity "
+        "provider; values not given are read from NAME_ISSUER_URI, "
+        "NAME_CLIENT_ID, NAME_CLIENT_SECRET, then OIDC_*. Without any line, "
+        "one provider named 'generic' is read from the environment."),
+    AP_INIT_ITERATE("ReflexAuthExtraScopes", add_extra_scope, NULL, RSRC_CONF,
+        "scopes merged, de-duplicated, into every provider's scopes "
+        "(offline_access for refresh tokens, groups for group claims)"),
+    AP_INIT_ITERATE("ReflexAuthCookieSecret", add_cookie_secret, NULL,
+        RSRC_CONF,
+        "SECRET [OLD_SECRET ...]: at least 32 bytes each; the first seals "
+        "cookies, all of them open cookies (rotation). Default: "
+        "OIDC_COOKIE_SECRET from the environment."),
+    RXA_PATH_CMD("ReflexAuthLoginPath", login_path,
+        "path of the login page (default /login)"),
+    RXA_PATH_CMD("ReflexAuthCallbackPath", callback_path,
+        "path of the OAuth redirect URI (default /callback)"),
+    RXA_PATH_CMD("ReflexAuthLogoutPath", logout_path,
+        "path of logout (default /logout)"),
+    RXA_PATH_CMD("ReflexAuthForbiddenPath", forbidden_path,
+        "path of the forbidden page (default /forbidden)"),
+    RXA_PATH_CMD("ReflexAuthSyncPath", sync_path,
+        "path of the cookie sync endpoint (default /_reflex/cookies/sync)"),
+    AP_INIT_TAKE1("ReflexAuthCAFile", set_ca_file, NULL, RSRC_CONF,
+        "PEM file of CA certificates trusted for calls to identity providers, "
+        "for private IdPs (default: the system's)"),
+    AP_INIT_TAKE1("ReflexAuthHTTPTimeout", set_http_timeout, NULL, RSRC_CONF,
+        "seconds (1-300) any call to an identity provider may take, "
+        "connecting included (default 5)"),
+    { NULL }
+};

@@ -1,0 +1,362 @@
+/* OpenID Connect discovery: see rxa_discovery.h. */
+#include <apr_strings.h>
+
+#include "rxa_discovery.h"
+#include "rxa_http.h"
+#include "rxa_json.h"
+#include "rxa_log.h"
+#include "rxa_util.h"
+
+/* The JWS algorithms the module verifies (SPEC 6); the rest are ignored. */
+static const char *const supported_algs[] = {
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+    "ES256", "ES384", "ES512", "EdDSA", NULL
+};
+
+const char *rxa_discovery_url(apr_pool_t *pool, const char *issuer)
+{
+    return apr_pstrcat(pool, rxa_strip_trailing_slash(pool, issuer),
+                       "/.well-known/openid-configuration", NULL);
+}
+
+int rxa_issuer_matches(const char *configured, const char *published)
+{
+    apr_size_t clen, plen;
+    const char *c = configured, *p = published;
+
+    if (!configured || !published)
+        return 0;
+    clen = strlen(c);
+    plen = strlen(p);
+    if (clen && c[clen - 1] == '/')
+        clen--;
+    if (plen && p[plen - 1] == '/')
+        plen--;
+    while (plen > 0 && clen > 0) {
+        apr_size_t tlen = sizeof(RXA_TENANT_TEMPLATE) - 1;
+        if (plen >= tlen && !strncmp(p, RXA_TENANT_TEMPLATE, tlen)) {
+            apr_size_t seg = 0;
+            while (seg < clen && c[seg] != '/')
+                seg++;
+            if (seg == 0)
+                return 0;
+            c += seg;
+            clen -= seg;
+            p += tlen;
+            plen -= tlen;
+            continue;
+        }
+        if (*c != *p)
+            return 0;
+        c++, p++, clen--, plen--;
+    }
+    return clen == 0 && plen == 0;
+}
+
+static apr_status_t md_endpoint(apr_pool_t *pool, json_t *doc, const char *key,
+                                int required, const char **out,
+                                const char **perr)
+{
+    json_t *v = json_object_get(doc, key);
+
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return APR_SUCCESS;
+        *perr = apr_psprintf(pool, "RXA02101: discovery document has no %s",
+                             key);
+        return APR_EINVAL;
+    }
+    if (!json_is_string(v) || !rxa_url_is_secure(pool, json_string_value(v))) {
+        *perr = apr_psprintf(pool, "RXA02102: discovery document's %s is not "
+                             "an https URL (plain http only on a loopback "
+                             "address)", key);
+        return APR_EINVAL;
+    }
+    *out = apr_pstrdup(pool, json_string_value(v));
+    return APR_SUCCESS;
+}
+
+static int md_list_has(json_t *doc, const char *key, const char *value)
+{
+    json_t *list = json_object_get(doc, key), *v;
+    size_t i;
+
+    json_array_foreach(list, i, v)
+        if (json_is_string(v) && !strcmp(json_string_value(v), value))
+            return 1;
+    return 0;
+}
+
+apr_status_t rxa_metadata_parse(apr_pool_t *pool,
+                                const char *configured_issuer,
+                                const char *body, apr_size_t len,
+                                rxa_metadata_t **pmd, const char **perr)
+{
+    rxa_metadata_t *md = apr_pcalloc(pool, sizeof(*md));
+    json_t *doc, *algs;
+    const char *issuer;
+    apr_status_t rv;
+    int i;
+
+    if (!(doc = rxa_json_parse_object(pool, body, len,
+                                      RXA_DISCOVERY_MAX_BYTES, perr)))
+        return APR_EINVAL;
+    issuer = rxa_json_get_str(doc, "issuer");
+    if (!issuer) {
+        *perr = "RXA02103: discovery document has no issuer";
+        return APR_EINVAL;
+    }
+    if (!rxa_issuer_matches(configured_issuer, issuer)) {
+        *perr = apr_psprintf(pool, "RXA02104: discovery document names issuer "
+                             "'%s', not the configured '%s'", issuer,
+                             configured_issuer);
+        return APR_EINVAL;
+    }
+    md->issuer = apr_pstrdup(pool, issuer);
+    md->issuer_is_template = strstr(issuer, RXA_TENANT_TEMPLATE) != NULL;
+    if (!md->issuer_is_template && !rxa_url_is_secure(pool, md->issuer)) {
+        *perr = "RXA02105: issuer is not an https URL";
+        return APR_EINVAL;
+    }
+    if ((rv = md_endpoint(pool, doc, "authorization_endpoint", 1,
+                          &md->authorization_endpoint, perr))
+        /* Facebook publishes none: the provider loads, sign-in says why
+         * it cannot complete. */
+        || (rv = md_endpoint(pool, doc, "token_endpoint", 0,
+                             &md->token_endpoint, perr))
+        || (rv = md_endpoint(pool, doc, "jwks_uri", 1, &md->jwks_uri, perr))
+        || (rv = md_endpoint(pool, doc, "userinfo_endpoint", 0,
+                             &md->userinfo_endpoint, perr))
+        || (rv = md_endpoint(pool, doc, "end_session_endpoint", 0,
+                             &md->end_session_endpoint, perr)))
+        return rv;
+
+    /* Only what both sides accept; `none` and HMAC never (SPEC 2). RS256 is
+     * the OpenID default when the document says nothing. */
+    md->signing_algs = apr_array_make(pool, 4, sizeof(const char *));
+    algs = json_object_get(doc, "id_token_signing_alg_values_supported");
+    for (i = 0; supported_algs[i]; i++) {
+        if (algs ? md_list_has(doc, "id_token_signing_alg_values_supported",
+                               supported_algs[i])
+                 : !strcmp(supported_algs[i], "RS256"))
+            APR_ARRAY_PUSH(md->signing_algs, const char *) = supported_algs[i];
+    }
+    if (md->signing_algs->nelts == 0) {
+        *perr = "RXA02106: the provider lists no ID token signing algorithm "
+                "the module accepts (RS*, PS*, ES*, EdDSA)";
+        return APR_EINVAL;
+    }
+    /* client_secret_basic is the default; post only where it is all that is
+     * listed among the two. */
+    md->token_auth_post =
+        md_list_has(doc, "token_endpoint_auth_methods_supported",
+                    "client_secret_post")
+        && !md_list_has(doc, "token_endpoint_auth_methods_supported",
+                        "client_secret_basic");
+    md->pkce_listed = md_list_has(doc, "code_challenge_methods_supported",
+                                  "S256");
+    *pmd = md;
+    return APR_SUCCESS;
+}
+
+apr_status_t rxa_jwks_doc_parse(apr_pool_t *pool, const char *body,
+                                apr_size_t len, json_t **pjwks,
+                                const char **perr)
+{
+    json_t *doc = rxa_json_parse_object(pool, body, len, RXA_JWKS_MAX_BYTES,
+                                        perr);
+
+    if (!doc)
+        return APR_EINVAL;
+    if (!json_is_array(json_object_get(doc, "keys"))) {
+        *perr = "RXA02107: key set has no \"keys\" array";
+        return APR_EINVAL;
+    }
+    *pjwks = doc;
+    return APR_SUCCESS;
+}
+
+static apr_status_t issuer_pool_cleanup(void *data)
+{
+    rxa_issuer_t *iss = data;
+
+    apr_pool_destroy(iss->pool);
+    return APR_SUCCESS;
+}
+
+rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
+                                const char *ca_file, long timeout_ms)
+{
+    rxa_issuer_t *iss = apr_pcalloc(pconf, sizeof(*iss));
+
+    iss->url = url;
+    iss->ca_file = ca_file;
+    iss->timeout_ms = timeout_ms;
+    iss->backoff = RXA_BACKOFF_MIN;
+    /* Its own pool: refreshed snapshots are made from request threads. */
+    apr_pool_create(&iss->pool, NULL);
+    apr_pool_tag(iss->pool, "rxa_issuer");
+    apr_pool_cleanup_register(pconf, iss, issuer_pool_cleanup,
+                              apr_pool_cleanup_null);
+    apr_thread_mutex_create(&iss->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    return iss;
+}
+
+static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
+{
+    iss->last_err = apr_pstrdup(iss->pool, err);
+    iss->next_try = now + iss->backoff;
+    iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
+        ? RXA_BACKOFF_MAX : iss->backoff * 2;
+}
+
+static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
+{
+    iss->last_err = NULL;
+    iss->backoff = RXA_BACKOFF_MIN;
+    __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
+}
+
+static long issuers_timeout(rxa_issuer_t *const *issuers, int n)
+{
+    long t = 0;
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (issuers[i]->timeout_ms > t)
+            t = issuers[i]->timeout_ms;
+    return t;
+}
+
+int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
+                         int n, apr_time_t now)
+{
+    rxa_http_req_t **reqs = apr_pcalloc(ptemp, sizeof(*reqs) * (apr_size_t)(n ? n : 1));
+    rxa_issuer_snap_t **snaps = apr_pcalloc(ptemp, sizeof(*snaps) * (apr_size_t)(n ? n : 1));
+    rxa_http_opts_t opts;
+    const char *err;
+    int i, failed = 0, todo = 0;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.timeout_ms = issuers_timeout(issuers, n);
+    opts.max_body = RXA_DISCOVERY_MAX_BYTES;
+
+    for (i = 0; i < n; i++) {
+        reqs[i] = apr_pcalloc(ptemp, sizeof(**reqs));
+        reqs[i]->url = rxa_discovery_url(ptemp, issuers[i]->url);
+        reqs[i]->ca_file = issuers[i]->ca_file;
+    }
+    rxa_http_run(ptemp, reqs, n, &opts);
+
+    for (i = 0; i < n; i++) {
+        rxa_issuer_t *iss = issuers[i];
+        rxa_metadata_t *md;
+
+        if (reqs[i]->rv != APR_SUCCESS) {
+            issuer_failed(iss, apr_psprintf(ptemp, "RXA02108: fetching %s "
+                                            "failed: %s", reqs[i]->url,
+                                            reqs[i]->err), now);
+            failed++;
+        }
+        else if (reqs[i]->status != 200) {
+            issuer_failed(iss, apr_psprintf(ptemp, "RXA02109: fetching %s "
+                                            "answered HTTP %ld", reqs[i]->url,
+                                            reqs[i]->status), now);
+            failed++;
+        }
+        else if (rxa_metadata_parse(iss->pool, iss->url, reqs[i]->body,
+                                    reqs[i]->len, &md, &err) != APR_SUCCESS) {
+            issuer_failed(iss, apr_psprintf(ptemp, "RXA02110: %s: %s",
+                                            reqs[i]->url, err), now);
+            failed++;
+        }
+        else {
+            snaps[i] = apr_pcalloc(iss->pool, sizeof(**snaps));
+            snaps[i]->md = md;
+            snaps[i]->fetched = now;
+            reqs[i]->url = md->jwks_uri;
+            todo++;
+            continue;
+        }
+        reqs[i] = NULL;
+    }
+    if (!todo)
+        return failed;
+
+    /* Second round: every key set, again in parallel. */
+    {
+        rxa_http_req_t **jreqs = apr_pcalloc(ptemp, sizeof(*jreqs) * (apr_size_t)todo);
+        int j = 0;
+
+        opts.max_body = RXA_JWKS_MAX_BYTES;
+        for (i = 0; i < n; i++) {
+            if (reqs[i]) {
+                jreqs[j] = apr_pcalloc(ptemp, sizeof(**jreqs));
+                jreqs[j]->ca_file = issuers[i]->ca_file;
+                jreqs[j++]->url = reqs[i]->url;
+            }
+        }
+        rxa_http_run(ptemp, jreqs, todo, &opts);
+        for (i = 0, j = 0; i < n; i++) {
+            rxa_http_req_t *r;
+            rxa_issuer_t *iss = issuers[i];
+
+            if (!reqs[i])
+                continue;
+            r = jreqs[j++];
+            if (r->rv != APR_SUCCESS || r->status != 200) {
+                issuer_failed(iss, apr_psprintf(ptemp, "RXA02111: fetching "
+                                                "key set %s failed: %s",
+                                                r->url, r->rv ? r->err
+                                                : apr_psprintf(ptemp, "HTTP %ld",
+                                                               r->status)),
+                              now);
+                failed++;
+            }
+            else if (rxa_jwks_doc_parse(iss->pool, r->body, r->len,
+                                        &snaps[i]->jwks, &err) != APR_SUCCESS) {
+                issuer_failed(iss, apr_psprintf(ptemp, "RXA02112: key set %s: "
+                                                "%s", r->url, err), now);
+                failed++;
+            }
+            else {
+                issuer_publish(iss, snaps[i]);
+            }
+        }
+    }
+    return failed;
+}
+
+static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
+{
+    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
+}
+
+rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
+{
+    rxa_issuer_snap_t *snap = issuer_snap(iss);
+    apr_pool_t *ptemp;
+
+    if (snap)
+        return snap;
+    /* Unavailable: one thread retries when due, the others answer 503. */
+    if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
+        return NULL;
+    if ((snap = issuer_snap(iss)) || now < iss->next_try) {
+        apr_thread_mutex_unlock(iss->lock);
+        return snap;
+    }
+    apr_pool_create(&ptemp, iss->pool);
+    if (rxa_issuers_discover(ptemp, &iss, 1, now) == 0)
+        rxa_log(RXA_LOG_MARK, RXA_LOG_NOTICE, APR_SUCCESS,
+                "RXA02113: issuer %s discovered after retry", iss->url);
+    else
+        rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
+                "RXA02114: issuer %s still unavailable (%s); next try in %"
+                APR_TIME_T_FMT " s", iss->url, iss->last_err,
+                apr_time_sec(iss->next_try - now));
+    apr_pool_destroy(ptemp);
+    apr_thread_mutex_unlock(iss->lock);
+    return issuer_snap(iss);
+}

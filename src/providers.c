@@ -1,0 +1,118 @@
+/* The provider registry at start-up: resolve every server's providers
+ * (check_config, so `apachectl -t` fails on a bad configuration), then
+ * discover every distinct issuer once, in parallel (post_config). */
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <http_core.h>
+
+#include "mod_reflex_auth.h"
+#include "rxa_discovery.h"
+
+static const char *rxa_getenv(const void *baton, const char *name)
+{
+    return getenv(name);
+}
+
+static const char *server_label(apr_pool_t *p, const server_rec *s)
+{
+    return apr_psprintf(p, "%s:%u%s", s->server_hostname ? s->server_hostname
+                        : "(no ServerName)", (unsigned)s->port,
+                        s->is_virtual ? "" : " (main server)");
+}
+
+int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *reported = apr_hash_make(ptemp);
+    server_rec *sv;
+    int failed = 0;
+
+    for (sv = s; sv; sv = sv->next) {
+        rxa_srv_conf_t *sc;
+        const char *err = NULL;
+
+        rxa_config_finalize(pconf, sv);
+        sc = rxa_srv_conf(sv);
+        if (!sc->in_use)
+            continue;
+        if (!(err = rxa_cookie_secrets_check(ptemp, sc->cookie_secrets)))
+            rxa_providers_resolve(pconf, sc->provider_specs, sc->extra_scopes,
+                                  rxa_getenv, NULL, &sc->providers, &err);
+        sc->config_error = err;
+        /* vhosts inherit the main server's lines: say each problem once */
+        if (err && !apr_hash_get(reported, err, APR_HASH_KEY_STRING)) {
+            apr_hash_set(reported, err, APR_HASH_KEY_STRING, err);
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "RXA00010: mod_reflex_auth: %s (in %s)", err,
+                         server_label(ptemp, sv));
+            failed = 1;
+        }
+    }
+    return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* One rxa_issuer_t per distinct (issuer, CA file), shared across vhosts. */
+static apr_array_header_t *issuers_collect(apr_pool_t *pconf,
+                                           apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *by_key = apr_hash_make(ptemp);
+    apr_array_header_t *all = apr_array_make(ptemp, 4, sizeof(rxa_issuer_t *));
+    server_rec *sv;
+    int i;
+
+    for (sv = s; sv; sv = sv->next) {
+        rxa_srv_conf_t *sc = rxa_srv_conf(sv);
+
+        for (i = 0; sc->providers && i < sc->providers->nelts; i++) {
+            rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
+            const char *key = apr_pstrcat(ptemp, p->issuer, "\n",
+                                          sc->ca_file ? sc->ca_file : "", NULL);
+            rxa_issuer_t *iss = apr_hash_get(by_key, key, APR_HASH_KEY_STRING);
+
+            if (!iss) {
+                iss = rxa_issuer_create(pconf, p->issuer, sc->ca_file,
+                                        (long)apr_time_as_msec(sc->http_timeout));
+                apr_hash_set(by_key, key, APR_HASH_KEY_STRING, iss);
+                APR_ARRAY_PUSH(all, rxa_issuer_t *) = iss;
+            }
+            p->iss = iss;
+        }
+    }
+    return all;
+}
+
+void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                server_rec *s)
+{
+    apr_array_header_t *all = issuers_collect(pconf, ptemp, s);
+    rxa_issuer_t **issuers = (rxa_issuer_t **)all->elts;
+    apr_time_t now = apr_time_now();
+    int i;
+
+    if (all->nelts == 0)
+        return;
+    rxa_issuers_discover(ptemp, issuers, all->nelts, now);
+    for (i = 0; i < all->nelts; i++) {
+        rxa_issuer_t *iss = issuers[i];
+        if (iss->last_err)
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         "RXA00011: issuer %s cannot be used yet: %s; its "
+                         "protected locations answer 503 until it can "
+                         "(next try in %" APR_TIME_T_FMT " s)", iss->url,
+                         iss->last_err, apr_time_sec(iss->next_try - now));
+        else
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         "RXA00012: issuer %s discovered", iss->url);
+    }
+}
+
+int rxa_providers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    /* httpd reads its configuration twice at start-up; the first pass is
+     * thrown away, so fetch nothing for it. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    rxa_providers_discover_now(pconf, ptemp, s);
+    return OK;
+}
