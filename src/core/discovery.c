@@ -321,6 +321,14 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                 failed++;
             }
             else {
+                rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS,
+                        "RXA02115: issuer %s: metadata from %s, %d keys "
+                        "from %s, signing algorithms %s", iss->url,
+                        rxa_discovery_url(ptemp, iss->url),
+                        (int)json_array_size(json_object_get(snaps[i]->jwks,
+                                                             "keys")),
+                        r->url, rxa_words_join(ptemp, snaps[i]->md->signing_algs,
+                                               " "));
                 issuer_publish(iss, snaps[i]);
             }
         }
