@@ -29,48 +29,64 @@ char *rxa_b64url_encode(apr_pool_t *pool, const unsigned char *data,
     return out;
 }
 
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
+/* Character -> 6-bit value; XX (top bit set) for anything outside the
+ * alphabet. A table, since tokens are decoded on every verification. */
+#define XX 0x80
+static const unsigned char b64url_values[256] = {
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, 62, XX, XX,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, XX, XX, XX, XX, XX, XX,
+    XX,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, XX, XX, XX, XX, 63,
+    XX, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
+};
+#undef XX
 
 apr_status_t rxa_b64url_decode(apr_pool_t *pool, const char *in,
                                apr_size_t inlen, unsigned char **out,
                                apr_size_t *outlen)
 {
+    const unsigned char *s = (const unsigned char *)in;
     apr_size_t i, n = 0, rest = inlen % 4;
-    unsigned long acc = 0;
+    unsigned long v;
     unsigned char *buf;
-    int bits = 0;
 
     if (rest == 1)
         return APR_EINVAL;
     buf = apr_palloc(pool, inlen / 4 * 3 + 3);
-    for (i = 0; i < inlen; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-        if (v < 0)
+    for (i = 0; i + 4 <= inlen; i += 4) {
+        unsigned a = b64url_values[s[i]], b = b64url_values[s[i + 1]],
+                 c = b64url_values[s[i + 2]], d = b64url_values[s[i + 3]];
+        if ((a | b | c | d) & 0x80)
             return APR_EINVAL;
-        acc = (acc << 6) | (unsigned long)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[n++] = (unsigned char)(acc >> bits);
-            acc &= (1UL << bits) - 1;
-        }
+        v = (unsigned long)a << 18 | (unsigned long)b << 12 | c << 6 | d;
+        buf[n++] = (unsigned char)(v >> 16);
+        buf[n++] = (unsigned char)(v >> 8);
+        buf[n++] = (unsigned char)v;
     }
-    /* Leftover bits must be zero: one encoding per byte string. */
-    if (acc != 0)
-        return APR_EINVAL;
+    if (rest) {
+        unsigned a = b64url_values[s[i]], b = b64url_values[s[i + 1]],
+                 c = rest == 3 ? b64url_values[s[i + 2]] : 0;
+        if ((a | b | c) & 0x80)
+            return APR_EINVAL;
+        v = (unsigned long)a << 18 | (unsigned long)b << 12 | c << 6;
+        /* Leftover bits must be zero: one encoding per byte string. */
+        if (v & (rest == 2 ? 0xffffUL : 0xffUL))
+            return APR_EINVAL;
+        buf[n++] = (unsigned char)(v >> 16);
+        if (rest == 3)
+            buf[n++] = (unsigned char)(v >> 8);
+    }
     buf[n] = '\0';
     *out = buf;
     *outlen = n;
