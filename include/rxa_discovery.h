@@ -10,8 +10,9 @@
 #include <apr_thread_mutex.h>
 #include <jansson.h>
 
+#include "rxa_jwk.h"
+
 #define RXA_DISCOVERY_MAX_BYTES (256 * 1024)
-#define RXA_JWKS_MAX_BYTES (512 * 1024)
 #define RXA_TENANT_TEMPLATE "{tenantid}"
 
 typedef struct rxa_metadata {
@@ -41,15 +42,11 @@ apr_status_t rxa_metadata_parse(apr_pool_t *pool,
                                 const char *body, apr_size_t len,
                                 rxa_metadata_t **pmd, const char **perr);
 
-/* Check a fetched JWKS document enough to keep it. */
-apr_status_t rxa_jwks_doc_parse(apr_pool_t *pool, const char *body,
-                                apr_size_t len, json_t **pjwks,
-                                const char **perr);
-
 /* What one successful discovery produced; immutable once published. */
 typedef struct rxa_issuer_snap {
     rxa_metadata_t *md;
-    json_t *jwks;
+    rxa_jwks_t *keys;                   /* the signing keys we can use */
+    rxa_jws_algset_t algs;              /* md->signing_algs as a set */
     apr_time_t fetched;
 } rxa_issuer_snap_t;
 

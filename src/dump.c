@@ -65,8 +65,9 @@ static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
            ? snap->md->userinfo_endpoint : "(none)");
     printf("    end_session_endpoint:   %s\n", snap->md->end_session_endpoint
            ? snap->md->end_session_endpoint : "(none)");
-    printf("    jwks_uri:               %s (%d keys)\n", snap->md->jwks_uri,
-           (int)json_array_size(json_object_get(snap->jwks, "keys")));
+    printf("    jwks_uri:               %s (%d signing keys, %d skipped)\n",
+           snap->md->jwks_uri, snap->keys->keys->nelts,
+           snap->keys->skipped->nelts);
     printf("    signing algorithms:     %s\n",
            rxa_words_join(p, snap->md->signing_algs, " "));
 }

@@ -160,23 +160,6 @@ apr_status_t rxa_metadata_parse(apr_pool_t *pool,
     return APR_SUCCESS;
 }
 
-apr_status_t rxa_jwks_doc_parse(apr_pool_t *pool, const char *body,
-                                apr_size_t len, json_t **pjwks,
-                                const char **perr)
-{
-    json_t *doc = rxa_json_parse_object(pool, body, len, RXA_JWKS_MAX_BYTES,
-                                        perr);
-
-    if (!doc)
-        return APR_EINVAL;
-    if (!json_is_array(json_object_get(doc, "keys"))) {
-        *perr = "RXA02107: key set has no \"keys\" array";
-        return APR_EINVAL;
-    }
-    *pjwks = doc;
-    return APR_SUCCESS;
-}
-
 static apr_status_t issuer_pool_cleanup(void *data)
 {
     rxa_issuer_t *iss = data;
@@ -289,7 +272,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
         rxa_http_req_t **jreqs = apr_pcalloc(ptemp, sizeof(*jreqs) * (apr_size_t)todo);
         int j = 0;
 
-        opts.max_body = RXA_JWKS_MAX_BYTES;
+        opts.max_body = RXA_JWKS_MAX_LEN;
         for (i = 0; i < n; i++) {
             if (reqs[i]) {
                 jreqs[j] = apr_pcalloc(ptemp, sizeof(**jreqs));
@@ -314,21 +297,29 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                               now);
                 failed++;
             }
-            else if (rxa_jwks_doc_parse(iss->pool, r->body, r->len,
-                                        &snaps[i]->jwks, &err) != APR_SUCCESS) {
+            else if (!(snaps[i]->keys = rxa_jwks_parse(iss->pool, r->body,
+                                                       r->len, &err))) {
                 issuer_failed(iss, apr_psprintf(ptemp, "RXA02112: key set %s: "
                                                 "%s", r->url, err), now);
                 failed++;
             }
             else {
+                int k;
+
+                for (k = 0; k < snaps[i]->md->signing_algs->nelts; k++)
+                    snaps[i]->algs |= RXA_JWS_ALGSET(rxa_jws_alg_from_name(
+                        APR_ARRAY_IDX(snaps[i]->md->signing_algs, k, const char *)));
+                /* keys that cannot verify are skipped, not fatal (SPEC 2) */
+                for (k = 0; k < snaps[i]->keys->skipped->nelts; k++)
+                    rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS,
+                            "RXA02116: issuer %s: key skipped: %s", iss->url,
+                            APR_ARRAY_IDX(snaps[i]->keys->skipped, k, const char *));
                 rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS,
                         "RXA02115: issuer %s: metadata from %s, %d keys "
                         "from %s, signing algorithms %s", iss->url,
                         rxa_discovery_url(ptemp, iss->url),
-                        (int)json_array_size(json_object_get(snaps[i]->jwks,
-                                                             "keys")),
-                        r->url, rxa_words_join(ptemp, snaps[i]->md->signing_algs,
-                                               " "));
+                        snaps[i]->keys->keys->nelts, r->url,
+                        rxa_words_join(ptemp, snaps[i]->md->signing_algs, " "));
                 issuer_publish(iss, snaps[i]);
             }
         }

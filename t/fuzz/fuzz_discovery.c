@@ -12,7 +12,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static apr_pool_t *root;
     apr_pool_t *p;
     rxa_metadata_t *md;
-    json_t *jwks;
     const char *err;
 
     if (!root) {
@@ -24,7 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        size, &md, &err);
     rxa_metadata_parse(p, "https://login.microsoftonline.com/common/v2.0",
                        (const char *)data, size, &md, &err);
-    rxa_jwks_doc_parse(p, (const char *)data, size, &jwks, &err);
     apr_pool_destroy(p);
     return 0;
 }

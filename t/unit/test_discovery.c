@@ -202,20 +202,6 @@ START_TEST(size_and_depth_limits)
 }
 END_TEST
 
-START_TEST(jwks_document)
-{
-    json_t *jwks;
-    const char *err;
-
-    ck_assert_int_eq(rxa_jwks_doc_parse(rxa_test_pool, "{\"keys\":[]}", 11,
-                                        &jwks, &err), APR_SUCCESS);
-    ck_assert_int_ne(rxa_jwks_doc_parse(rxa_test_pool, "{\"keys\":{}}", 11,
-                                        &jwks, &err), APR_SUCCESS);
-    ck_assert_int_ne(rxa_jwks_doc_parse(rxa_test_pool, "{}", 2, &jwks, &err),
-                     APR_SUCCESS);
-}
-END_TEST
-
 /* Every real provider's published document loads (SPEC 2). */
 START_TEST(real_provider_documents)
 {
@@ -281,7 +267,6 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bad_documents);
     tcase_add_test(tc, loopback_http_allowed);
     tcase_add_test(tc, size_and_depth_limits);
-    tcase_add_test(tc, jwks_document);
     tcase_add_loop_test(tc, real_provider_documents, 0, n);
     suite_add_tcase(s, tc);
     return s;
