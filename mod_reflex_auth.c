@@ -9,6 +9,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_main.h>
+#include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
 
@@ -56,8 +57,16 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    /* before anything else sees the request, and on every request */
+    ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    /* our endpoints answer ahead of mod_proxy and of auth (SPEC 3) */
+    ap_hook_quick_handler(rxa_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(rxa_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(rxa_note_auth_failure, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    rxa_authz_register(p);
 }
 
 AP_DECLARE_MODULE(reflex_auth) = {

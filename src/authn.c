@@ -1,11 +1,280 @@
-/* check_authn for AuthType ReflexOIDC. */
+/* Who is this request? check_authn for AuthType ReflexOIDC: the four
+ * cookies opened and checked (SPEC 5, 6), REMOTE_USER, the identity headers
+ * and variables (SPEC 7); the request origin (SPEC 9); and the scrubbing of
+ * every incoming X-Reflex-* header. */
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_claims.h"
+#include "rxa_cookie.h"
 #include "rxa_discovery.h"
+#include "rxa_json.h"
+#include "rxa_jws.h"
+#include "rxa_origin.h"
+#include "rxa_util.h"
+
+/* --- the origin the browser sees ---------------------------------------------- */
+
+static int host_char_ok(char c)
+{
+    return apr_isalnum(c) || c == '.' || c == '-' || c == ':' || c == '['
+        || c == ']' || c == '_';
+}
+
+int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
+                       const char **origin)
+{
+    const char *scheme = ap_http_scheme(r);
+    const char *host = apr_table_get(r->headers_in, "Host"), *c;
+    char *hostname = NULL, *scope = NULL, *o;
+    apr_port_t port = 0;
+
+    if (!host)
+        host = apr_psprintf(r->pool, "%s:%u", r->server->server_hostname,
+                            (unsigned)ap_get_server_port(r));
+    for (c = host; *c; c++)
+        if (!host_char_ok(*c))
+            break;
+    if (*c || !*host
+        || apr_parse_addr_port(&hostname, &scope, &port, host, r->pool)
+           != APR_SUCCESS || !hostname || scope) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00060: malformed "
+                      "Host header refused");
+        return HTTP_BAD_REQUEST;
+    }
+    if (strcmp(scheme, "https") && !rxa_host_is_loopback(hostname))
+        return rxa_page_https_required(r);
+    if (strchr(hostname, ':'))
+        hostname = apr_pstrcat(r->pool, "[", hostname, "]", NULL);
+    if (port == 0 || (!strcmp(scheme, "https") && port == 443)
+        || (!strcmp(scheme, "http") && port == 80))
+        o = apr_pstrcat(r->pool, scheme, "://", hostname, NULL);
+    else
+        o = apr_psprintf(r->pool, "%s://%s:%u", scheme, hostname,
+                         (unsigned)port);
+    ap_str_tolower(o);
+    *origin = o;
+    return OK;
+}
+
+/* --- cookies ------------------------------------------------------------------- */
+
+apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
+                              const rxa_provider_t *p, rxa_session_t **s)
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    const char *values[RXA_CK_COUNT], *err;
+    int k;
+
+    *s = NULL;
+    if (!header)
+        return APR_NOTFOUND;
+    for (k = 0; k < RXA_CK_COUNT; k++) {
+        values[k] = NULL;
+        rxa_cookie_get_chunked(r->pool, header,
+                               rxa_session_cookie_name(r->pool, p->name, k),
+                               &values[k], &err);
+    }
+    return rxa_session_open(r->pool, sc->keyring, p->name, values, s);
+}
+
+apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
+                                     const rxa_session_t *s)
+{
+    const char *values[RXA_CK_COUNT], *err;
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
+    apr_status_t rv;
+    int k, i;
+
+    if ((rv = rxa_session_seal(r->pool, sc->keyring, s, values)) != APR_SUCCESS)
+        return rv;
+    for (k = 0; k < RXA_CK_COUNT; k++) {
+        rv = rxa_cookie_set_chunked(r->pool,
+                                    rxa_session_cookie_name(r->pool, s->provider, k),
+                                    values[k], &rxa_cookie_auth_attrs, header,
+                                    out, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "RXA00061: session "
+                          "cookie not set: %s", err);
+            return rv;
+        }
+    }
+    for (i = 0; i < out->nelts; i++)
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       APR_ARRAY_IDX(out, i, const char *));
+    return APR_SUCCESS;
+}
+
+void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_provider_t *p)
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
+    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
+    int k, i;
+
+    for (k = 0; k < RXA_CK_COUNT; k++)
+        rxa_cookie_delete_chunked(r->pool,
+                                  rxa_session_cookie_name(r->pool, p->name, k),
+                                  &rxa_cookie_auth_attrs, header, out, &err);
+    for (i = 0; i < out->nelts; i++)
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       APR_ARRAY_IDX(out, i, const char *));
+}
+
+/* --- tokens ---------------------------------------------------------------------- */
+
+json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const rxa_issuer_snap_t *snap,
+                            const char *id_token, const char *nonce,
+                            const char *access_token, const char **why)
+{
+    rxa_claims_expect_t expect;
+    rxa_jws_t *jws;
+    const char *err = NULL;
+
+    if (rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
+                       snap->algs, &jws, &err) != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return NULL;
+    }
+    memset(&expect, 0, sizeof(expect));
+    expect.issuer = snap->md->issuer;
+    expect.tenants = p->tenants;
+    expect.client_id = p->client_id;
+    expect.now = apr_time_sec(apr_time_now());
+    expect.skew = apr_time_sec(sc->clock_skew);
+    expect.nonce = nonce;
+    expect.access_token = access_token;
+    expect.access_token_len = access_token ? strlen(access_token) : 0;
+    expect.alg = jws->alg;
+    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return NULL;
+    }
+    return jws->payload;
+}
+
+/* --- identity -------------------------------------------------------------------- */
+
+/* The signed-in identity of this request, if any; cookies that fail are
+ * cleared (SPEC 6). Cached on the request. */
+int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
+                 rxa_identity_t **who)
+{
+    rxa_identity_t *cached = ap_get_module_config(r->request_config,
+                                                  &reflex_auth_module);
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    int i;
+
+    if (cached) {
+        *who = cached->session ? cached : NULL;
+        return OK;
+    }
+    cached = apr_pcalloc(r->pool, sizeof(*cached));
+    ap_set_module_config(r->request_config, &reflex_auth_module, cached);
+    *who = NULL;
+    for (i = 0; i < sc->providers->nelts; i++) {
+        rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
+        rxa_issuer_snap_t *snap;
+        rxa_session_t *s;
+        const char *why = NULL;
+        apr_status_t rv = rxa_session_read(r, sc, p, &s);
+        json_t *claims;
+
+        if (rv == APR_NOTFOUND)
+            continue;
+        if (rv != APR_SUCCESS)
+            why = "cookies do not open or belong to different sign-ins";
+        else if (s->expires_at <= now)
+            why = "the access token has expired";
+        else if (!(snap = rxa_issuer_get(p->iss, apr_time_now())))
+            return HTTP_SERVICE_UNAVAILABLE;
+        else if ((claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
+                                               NULL, NULL, &why))) {
+            cached->session = s;
+            cached->provider = p;
+            cached->claims = claims;
+            cached->sub = rxa_json_get_str(claims, "sub");
+            *who = cached;
+            return OK;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00062: provider %s: "
+                      "session cookies treated as absent and cleared: %s",
+                      p->name, why);
+        rxa_session_clear_cookies(r, sc, p);
+    }
+    return OK;
+}
+
+/* No control characters in a header value: they would split it. */
+static const char *header_safe(apr_pool_t *pool, const char *s)
+{
+    char *out = apr_pstrdup(pool, s), *c;
+
+    for (c = out; *c; c++)
+        if (apr_iscntrl(*c))
+            *c = ' ';
+    return out;
+}
+
+/* A claim as header text: strings as they are, arrays comma-joined. */
+static const char *claim_text(apr_pool_t *pool, const json_t *v)
+{
+    const char *out = NULL;
+
+    if (json_is_string(v))
+        out = json_string_value(v);
+    else if (json_is_integer(v) || json_is_boolean(v) || json_is_real(v)) {
+        char *t = json_dumps(v, JSON_ENCODE_ANY);
+        out = apr_pstrdup(pool, t);
+        free(t);
+    }
+    else if (json_is_array(v)) {
+        apr_array_header_t *parts = apr_array_make(pool, 4, sizeof(char *));
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (json_is_string(e))
+                APR_ARRAY_PUSH(parts, const char *) = json_string_value(e);
+        }
+        out = rxa_words_join(pool, parts, ",");
+    }
+    return out ? header_safe(pool, out) : NULL;
+}
+
+static void identity_export(request_rec *r, const rxa_identity_t *who)
+{
+    static const struct { const char *claim, *header, *env; } map[] = {
+        { "sub", "X-Reflex-User-Sub", "REFLEX_USER_SUB" },
+        { "email", "X-Reflex-User-Email", "REFLEX_USER_EMAIL" },
+        { "name", "X-Reflex-User-Name", "REFLEX_USER_NAME" },
+        { "picture", "X-Reflex-User-Picture", "REFLEX_USER_PICTURE" },
+        { "groups", "X-Reflex-User-Groups", "REFLEX_USER_GROUPS" },
+        { NULL, NULL, NULL }
+    };
+    const char *scopes;
+    int i;
+
+    for (i = 0; map[i].claim; i++) {
+        const char *v = claim_text(r->pool, json_object_get(who->claims,
+                                                            map[i].claim));
+        if (v) {
+            apr_table_setn(r->headers_in, map[i].header, v);
+            apr_table_setn(r->subprocess_env, map[i].env, v);
+        }
+    }
+    apr_table_setn(r->headers_in, "X-Reflex-Provider", who->provider->name);
+    apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
+    scopes = header_safe(r->pool, who->session->granted_scopes);
+    apr_table_setn(r->headers_in, "X-Reflex-Granted-Scopes", scopes);
+    apr_table_setn(r->subprocess_env, "REFLEX_GRANTED_SCOPES", scopes);
+}
 
 /* SPEC 4.1: a browser navigation is sent to the login page; anything else
  * (fetch, XHR, JSON, websocket) gets a 401 it can act on. */
@@ -43,7 +312,7 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
 static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
 {
     const char *login = apr_pstrcat(r->pool, sc->login_path, "?redirect_to=",
-                                    ap_escape_urlencoded(r->pool, r->unparsed_uri),
+                                    rxa_url_encode(r->pool, r->unparsed_uri),
                                     NULL);
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
@@ -67,13 +336,15 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
 
 int rxa_check_authn(request_rec *r)
 {
-    const char *type = ap_auth_type(r), *why = NULL, *id;
+    const char *type = ap_auth_type(r), *why = NULL, *id, *origin;
     rxa_srv_conf_t *sc;
+    rxa_identity_t *who;
+    int status;
 
     if (!type || strcasecmp(type, RXA_AUTH_TYPE))
         return DECLINED;
     sc = rxa_srv_conf(r->server);
-    if (!sc->in_use || !sc->providers) {
+    if (!sc->in_use || !sc->providers || !sc->keyring) {
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00020: [error id %s] "
                       "AuthType %s is used but mod_reflex_auth has no "
@@ -86,6 +357,8 @@ int rxa_check_authn(request_rec *r)
                               "administrator can find the details in the "
                               "server's error log.", id);
     }
+    if ((status = rxa_request_origin(r, sc, &origin)) != OK)
+        return status;
     if (!provider_available(r, sc, &why)) {
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00021: [error id %s] "
@@ -95,5 +368,44 @@ int rxa_check_authn(request_rec *r)
                               "The identity provider cannot be reached right "
                               "now. Please try again in a moment.", id);
     }
-    return unauthenticated(r, sc);
+    if ((status = rxa_identify(r, sc, &who)) != OK)
+        return status;
+    if (!who)
+        return unauthenticated(r, sc);
+    r->user = apr_pstrdup(r->pool, who->sub);
+    r->ap_auth_type = apr_pstrdup(r->pool, RXA_AUTH_TYPE);
+    identity_export(r, who);
+    return OK;
+}
+
+/* httpd asks the module of the AuthType to note a failed authorization;
+ * ours has nothing to add (no challenge to repeat), but must say it is
+ * handled. */
+int rxa_note_auth_failure(request_rec *r, const char *auth_type)
+{
+    return strcasecmp(auth_type, RXA_AUTH_TYPE) ? DECLINED : OK;
+}
+
+/* SPEC 7: no client may speak for us. Runs for every request, protected or
+ * not: X-Reflex-* in any case, and the X_Reflex_* spelling that CGI and
+ * some proxies fold into the same variable. */
+static int scrub_one(void *data, const char *key, const char *val)
+{
+    apr_array_header_t *doomed = data;
+
+    if (!strncasecmp(key, "x-reflex-", 9) || !strncasecmp(key, "x_reflex_", 9)
+        || !strncasecmp(key, "x-reflex_", 9) || !strncasecmp(key, "x_reflex-", 9))
+        APR_ARRAY_PUSH(doomed, const char *) = key;
+    return 1;
+}
+
+int rxa_scrub_headers(request_rec *r)
+{
+    apr_array_header_t *doomed = apr_array_make(r->pool, 2, sizeof(char *));
+    int i;
+
+    apr_table_do(scrub_one, doomed, r->headers_in, NULL);
+    for (i = 0; i < doomed->nelts; i++)
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+    return DECLINED;
 }

@@ -63,6 +63,7 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
         sc->sync_path = RXA_DEFAULT_SYNC_PATH;
     if (sc->http_timeout < 0)
         sc->http_timeout = RXA_DEFAULT_HTTP_TIMEOUT;
+    sc->clock_skew = RXA_DEFAULT_CLOCK_SKEW;
     if (!sc->cookie_secrets && env_secret && *env_secret) {
         sc->cookie_secrets = apr_array_make(p, 1, sizeof(const char *));
         APR_ARRAY_PUSH(sc->cookie_secrets, const char *) =

@@ -12,7 +12,13 @@
 #include <http_config.h>
 #include <http_log.h>
 
+#include <jansson.h>
+
 #include "rxa_provider.h"
+#include "rxa_seal.h"
+#include "rxa_session.h"
+
+struct rxa_issuer_snap;
 
 extern module AP_MODULE_DECLARE_DATA reflex_auth_module;
 
@@ -29,6 +35,7 @@ APLOG_USE_MODULE(reflex_auth);
 #define RXA_DEFAULT_FORBIDDEN_PATH "/forbidden"
 #define RXA_DEFAULT_SYNC_PATH      "/_reflex/cookies/sync"
 #define RXA_DEFAULT_HTTP_TIMEOUT   apr_time_from_sec(5)
+#define RXA_DEFAULT_CLOCK_SKEW     apr_time_from_sec(60)
 
 /* Per-server config. Every field is unset (NULL or -1) until a directive
  * sets it; merge takes the vhost's value when set, else the base's; then
@@ -48,8 +55,18 @@ typedef struct rxa_srv_conf {
     /* Derived at start-up, not merged: */
     int in_use;                             /* anything configures us */
     apr_array_header_t *providers;          /* rxa_provider_t * */
+    rxa_seal_keyring_t *keyring;            /* from cookie_secrets */
+    apr_interval_time_t clock_skew;
     const char *config_error;               /* why this server cannot work */
 } rxa_srv_conf_t;
+
+/* The signed-in user of a request, found once (rxa_identify). */
+typedef struct rxa_identity {
+    rxa_session_t *session;                 /* NULL: nobody signed in */
+    const rxa_provider_t *provider;
+    json_t *claims;                         /* the ID token's */
+    const char *sub;
+} rxa_identity_t;
 
 /* config.c */
 extern const command_rec rxa_cmds[];
@@ -71,10 +88,43 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 
 /* authn.c */
 int rxa_check_authn(request_rec *r);
+int rxa_scrub_headers(request_rec *r);
+int rxa_note_auth_failure(request_rec *r, const char *auth_type);
+int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
+                       const char **origin);
+int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
+                 rxa_identity_t **who);
+apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
+                              const rxa_provider_t *p, rxa_session_t **s);
+apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
+                                     const rxa_session_t *s);
+void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_provider_t *p);
+json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const struct rxa_issuer_snap *snap,
+                            const char *id_token, const char *nonce,
+                            const char *access_token, const char **why);
+
+/* authz.c */
+void rxa_authz_register(apr_pool_t *p);
+
+/* handler.c */
+int rxa_quick_handler(request_rec *r, int lookup);
 
 /* pages.c */
 const char *rxa_error_id(request_rec *r);
 int rxa_page_error(request_rec *r, int status, const char *title,
                    const char *message, const char *error_id);
+int rxa_page_login(request_rec *r, const rxa_srv_conf_t *sc,
+                   const char *redirect_to);
+int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
+                      const char *redirect_to);
+int rxa_page_expired(request_rec *r, const rxa_srv_conf_t *sc,
+                     const char *error_id);
+int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
+                       const char *error, const char *description);
+int rxa_page_forbidden(request_rec *r, const rxa_srv_conf_t *sc);
+int rxa_page_https_required(request_rec *r);
 
 #endif

@@ -5,6 +5,8 @@
 #include <openssl/rand.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_origin.h"
+#include "rxa_pkce.h"
 
 /* Short random id shown on an error page and written in the matching
  * error_log line, so a user's screenshot leads to the log entry. */
@@ -19,13 +21,20 @@ const char *rxa_error_id(request_rec *r)
     return hex;
 }
 
+#define PAGE_STYLE \
+    "<style>body{font-family:system-ui,sans-serif;max-width:36rem;" \
+    "margin:4rem auto;padding:0 1rem;color:#222}code{background:#eee;" \
+    "padding:.1rem .3rem}a.button{display:block;margin:.6rem 0;padding:.7rem " \
+    "1rem;border:1px solid #888;border-radius:.4rem;text-decoration:none;" \
+    "color:#222}</style>"
+
+#define PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; " \
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 static void page_headers(request_rec *r)
 {
-    apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   "default-src 'none'; style-src 'unsafe-inline'; "
-                   "base-uri 'none'; form-action 'self'; "
-                   "frame-ancestors 'none'");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Content-Security-Policy", PAGE_CSP);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
     ap_set_content_type(r, "text/html; charset=utf-8");
@@ -45,11 +54,179 @@ int rxa_page_error(request_rec *r, int status, const char *title,
     ap_rprintf(r,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>%s</title><style>body{font-family:system-ui,sans-serif;"
-        "max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}"
-        "code{background:#eee;padding:.1rem .3rem}</style></head>\n"
+        "<title>%s</title>" PAGE_STYLE "</head>\n"
         "<body><h1>%s</h1><p>%s</p><p>Error id: <code>%s</code></p>"
         "</body></html>\n", t, t, ap_escape_html2(r->pool, message, 1),
         ap_escape_html2(r->pool, error_id, 1));
+    return DONE;
+}
+
+static const char *esc(request_rec *r, const char *s)
+{
+    return ap_escape_html2(r->pool, s ? s : "", 1);
+}
+
+/* The start of a page and its headers; the caller writes the body. */
+static int page_begin(request_rec *r, int status, const char *title,
+                      const char *head_extra)
+{
+    r->status = status;
+    page_headers(r);
+    if (r->header_only)
+        return 0;
+    ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+               "charset=\"utf-8\"><meta name=\"viewport\" content=\""
+               "width=device-width, initial-scale=1\"><title>%s</title>"
+               PAGE_STYLE "%s</head>\n<body>", esc(r, title),
+               head_extra ? head_extra : "");
+    return 1;
+}
+
+int rxa_page_login(request_rec *r, const rxa_srv_conf_t *sc,
+                   const char *redirect_to)
+{
+    int i;
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!page_begin(r, HTTP_OK, "Sign in", NULL))
+        return DONE;
+    ap_rputs("<h1>Sign in</h1>\n", r);
+    for (i = 0; i < sc->providers->nelts; i++) {
+        const rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i,
+                                                const rxa_provider_t *);
+        const char *href = apr_pstrcat(r->pool, sc->login_path, "?provider=",
+                                       rxa_url_encode(r->pool, p->name),
+                                       "&redirect_to=",
+                                       rxa_url_encode(r->pool, redirect_to),
+                                       NULL);
+        ap_rprintf(r, "<a class=\"button\" href=\"%s\">Login with %s</a>\n",
+                   esc(r, href), esc(r, p->display_name));
+    }
+    ap_rputs("</body></html>\n", r);
+    return DONE;
+}
+
+/* S as a JavaScript string literal safe inside <script>: JSON, with '<'
+ * escaped so no "</script>" can appear. */
+static const char *js_string(request_rec *r, const char *s)
+{
+    json_t *j = json_string(s);
+    char *dump = json_dumps(j, JSON_ENCODE_ANY);
+    const char *c;
+    char *out, *o;
+
+    json_decref(j);
+    if (!dump)
+        return "\"/\"";
+    out = o = apr_palloc(r->pool, strlen(dump) * 6 + 1);
+    for (c = dump; *c; c++) {
+        if (*c == '<') {
+            memcpy(o, "\\u003c", 6);
+            o += 6;
+        }
+        else
+            *o++ = *c;
+    }
+    *o = '\0';
+    free(dump);
+    return out;
+}
+
+/* SPEC 4.4: a page, not a redirect, so the browser's next navigation is
+ * started by our own origin and carries the SameSite=Strict cookies. */
+int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
+                      const char *redirect_to)
+{
+    char *nonce = NULL;
+
+    rxa_random_b64url(r->pool, 16, &nonce);
+    r->status = HTTP_OK;
+    page_headers(r);
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   apr_pstrcat(r->pool, "default-src 'none'; script-src "
+                               "'nonce-", nonce, "'; connect-src 'self'; "
+                               "style-src 'unsafe-inline'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+                               NULL));
+    if (r->header_only)
+        return DONE;
+    ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+               "charset=\"utf-8\"><title>Signing in</title>" PAGE_STYLE
+               "<noscript><meta http-equiv=\"refresh\" content=\"0;url=%s\">"
+               "</noscript></head>\n<body><p>Signing you in&hellip; "
+               "<a href=\"%s\">Continue</a></p>\n<script nonce=\"%s\">\n"
+               "(function () {\n"
+               "  var to = %s;\n"
+               "  function go() {\n"
+               "    try { localStorage.setItem('reflex_auth_sync', "
+               "String(Date.now())); } catch (e) {}\n"
+               "    location.replace(to);\n"
+               "  }\n"
+               "  fetch(%s, {method: 'POST', credentials: 'same-origin', "
+               "headers: {'Accept': 'application/json'}}).then(go, go);\n"
+               "})();\n</script></body></html>\n",
+               esc(r, redirect_to), esc(r, redirect_to), nonce,
+               js_string(r, redirect_to), js_string(r, sc->sync_path));
+    return DONE;
+}
+
+int rxa_page_expired(request_rec *r, const rxa_srv_conf_t *sc,
+                     const char *error_id)
+{
+    if (!page_begin(r, HTTP_BAD_REQUEST, "Login expired", NULL))
+        return DONE;
+    ap_rprintf(r, "<h1>Login expired</h1><p>This sign-in has expired or was "
+               "already used. Please start again.</p><p><a class=\"button\" "
+               "href=\"%s\">Start again</a></p><p>Error id: <code>%s</code>"
+               "</p></body></html>\n", esc(r, sc->login_path),
+               esc(r, error_id));
+    return DONE;
+}
+
+int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
+                       const char *error, const char *description)
+{
+    const char *id = rxa_error_id(r);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00070: [error id %s] "
+                  "provider %s answered the login with error '%s'", id,
+                  p->name, ap_escape_logitem(r->pool, error));
+    if (!page_begin(r, HTTP_BAD_REQUEST, "Sign-in was not completed", NULL))
+        return DONE;
+    ap_rprintf(r, "<h1>Sign-in was not completed</h1><p>The identity "
+               "provider answered: <code>%s</code></p>%s%s%s"
+               "<p><a class=\"button\" href=\"/\">Back to the site</a></p>"
+               "<p>Error id: <code>%s</code></p></body></html>\n",
+               esc(r, error), description ? "<p>" : "",
+               description ? esc(r, description) : "",
+               description ? "</p>" : "", esc(r, id));
+    return DONE;
+}
+
+int rxa_page_forbidden(request_rec *r, const rxa_srv_conf_t *sc)
+{
+    if (!page_begin(r, HTTP_FORBIDDEN, "Forbidden", NULL))
+        return DONE;
+    ap_rprintf(r, "<h1>Forbidden</h1><p>You are signed in, but this page is "
+               "not open to you.</p><p><a class=\"button\" href=\"%s\">"
+               "Sign out</a></p></body></html>\n", esc(r, sc->logout_path));
+    return DONE;
+}
+
+/* SPEC 9: Secure cookies would be dropped over plain http; say so rather
+ * than loop through the login. */
+int rxa_page_https_required(request_rec *r)
+{
+    const char *id = rxa_error_id(r);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00071: [error id %s] "
+                  "sign-in over plain http refused for host %s", id,
+                  ap_escape_logitem(r->pool, r->hostname));
+    if (!page_begin(r, HTTP_FORBIDDEN, "HTTPS is required", NULL))
+        return DONE;
+    ap_rprintf(r, "<h1>HTTPS is required</h1><p>Signing in here needs a "
+               "secure (https) connection: browsers drop the sign-in cookies "
+               "over plain http. Open this site with https://.</p>"
+               "<p>Error id: <code>%s</code></p></body></html>\n", esc(r, id));
     return DONE;
 }

@@ -35,9 +35,15 @@ int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
         sc = rxa_srv_conf(sv);
         if (!sc->in_use)
             continue;
-        if (!(err = rxa_cookie_secrets_check(ptemp, sc->cookie_secrets)))
+        if (!(err = rxa_cookie_secrets_check(ptemp, sc->cookie_secrets))
+            && rxa_seal_keyring_create(pconf,
+                                       (const char *const *)sc->cookie_secrets->elts,
+                                       sc->cookie_secrets->nelts, &sc->keyring,
+                                       &err) == APR_SUCCESS)
             rxa_providers_resolve(pconf, sc->provider_specs, sc->extra_scopes,
                                   rxa_getenv, NULL, &sc->providers, &err);
+        if (err)
+            sc->providers = NULL;
         sc->config_error = err;
         /* vhosts inherit the main server's lines: say each problem once */
         if (err && !apr_hash_get(reported, err, APR_HASH_KEY_STRING)) {

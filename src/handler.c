@@ -1,0 +1,594 @@
+/* The module's own endpoints (SPEC 3): login, callback, logout, forbidden
+ * and sync. They are served from quick_handler, on an exact match of the
+ * request path, so they answer ahead of mod_proxy and of any
+ * authentication configured for the same URL space. */
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "mod_reflex_auth.h"
+#include "rxa_claims.h"
+#include "rxa_cookie.h"
+#include "rxa_discovery.h"
+#include "rxa_http.h"
+#include "rxa_json.h"
+#include "rxa_origin.h"
+#include "rxa_pkce.h"
+#include "rxa_session.h"
+
+#define LOGIN_COOKIE_PREFIX "__Secure-reflex_login_"
+#define LOGIN_COOKIE_NEXT   "__Secure-reflex_login_next"
+#define LOGIN_SLOTS 4
+#define TOKEN_RESPONSE_MAX (256 * 1024)
+
+/* --- shared pieces ---------------------------------------------------------- */
+
+static rxa_issuer_snap_t *provider_snap(const rxa_provider_t *p)
+{
+    return p->iss ? rxa_issuer_get(p->iss, apr_time_now()) : NULL;
+}
+
+static int unique_param(request_rec *r, apr_table_t *q, const char *name,
+                        const char **value)
+{
+    const apr_array_header_t *arr = apr_table_elts(q);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i, n = 0;
+
+    *value = NULL;
+    for (i = 0; i < arr->nelts; i++) {
+        if (!strcmp(e[i].key, name)) {
+            *value = e[i].val;
+            n++;
+        }
+    }
+    return n <= 1;
+}
+
+/* The query as a table; NULL (and a 400 page sent) when it is malformed or
+ * repeats a parameter (SPEC 4.4). */
+static apr_table_t *request_query(request_rec *r, int *status)
+{
+    apr_table_t *q = NULL;
+    apr_array_header_t *repeated = NULL;
+    const char *err = NULL, *dup = NULL;
+
+    if (rxa_query_parse(r->pool, r->args, &q, &repeated, &err) == APR_SUCCESS
+        && repeated && repeated->nelts)
+        dup = APR_ARRAY_IDX(repeated, 0, const char *);
+    if (!q || err || dup) {
+        const char *id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00040: [error id %s] "
+                      "refused query string: %s", id,
+                      dup ? apr_psprintf(r->pool, "parameter '%s' repeated",
+                                         ap_escape_logitem(r->pool, dup))
+                      : err);
+        *status = rxa_page_error(r, HTTP_BAD_REQUEST, "Bad request",
+                                 "The request's parameters are malformed or "
+                                 "repeated.", id);
+        return NULL;
+    }
+    return q;
+}
+
+/* --- login ------------------------------------------------------------------ */
+
+/* Which of the LOGIN_SLOTS login-state cookies the next login takes: a
+ * round-robin counter, so the oldest login in flight is the one dropped. */
+static int login_next_slot(request_rec *r)
+{
+    const char *v = NULL, *err;
+
+    rxa_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
+                   LOGIN_COOKIE_NEXT, &v, &err);
+    if (v && v[0] >= '0' && v[0] < '0' + LOGIN_SLOTS && !v[1])
+        return v[0] - '0';
+    return 0;
+}
+
+static int login_start(request_rec *r, rxa_srv_conf_t *sc,
+                       rxa_provider_t *p, const char *origin,
+                       const char *redirect_to)
+{
+    rxa_issuer_snap_t *snap = provider_snap(p);
+    char *state, *nonce, *verifier, *challenge, *sealed;
+    const char *redirect_uri, *set_cookie, *err, *id, *location;
+    char *plain;
+    rxa_cookie_attrs_t attrs;
+    json_t *login;
+    int slot;
+
+    if (!snap) {
+        id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00041: [error id %s] "
+                      "login with provider %s: its issuer cannot be used: %s",
+                      id, p->name, p->iss && p->iss->last_err
+                      ? p->iss->last_err : "not discovered");
+        return rxa_page_error(r, HTTP_SERVICE_UNAVAILABLE,
+                              "Sign-in is unavailable", "The identity provider "
+                              "cannot be reached right now. Please try again "
+                              "in a moment.", id);
+    }
+    if (rxa_state_create(r->pool, &state) || rxa_nonce_create(r->pool, &nonce)
+        || rxa_pkce_verifier_create(r->pool, &verifier)
+        || rxa_pkce_challenge_s256(r->pool, verifier, &challenge)) {
+        id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "RXA00042: [error id %s] "
+                      "the random generator failed", id);
+        return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
+                              "Sign-in could not start.", id);
+    }
+    redirect_uri = apr_pstrcat(r->pool, origin, sc->callback_path, NULL);
+    login = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+                      "state", state, "nonce", nonce, "verifier", verifier,
+                      "provider", p->name, "redirect_uri", redirect_uri,
+                      "redirect_to", redirect_to,
+                      "expires", (json_int_t)(apr_time_sec(apr_time_now())
+                                              + RXA_COOKIE_LOGIN_MAX_AGE));
+    rxa_json_pool_own(r->pool, login);
+    plain = json_dumps(login, JSON_COMPACT);
+    slot = login_next_slot(r);
+    if (rxa_seal(r->pool, sc->keyring,
+                 apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot),
+                 (const unsigned char *)plain, strlen(plain), &sealed)) {
+        free(plain);
+        id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00043: [error id %s] "
+                      "sealing the login state failed", id);
+        return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
+                              "Sign-in could not start.", id);
+    }
+    free(plain);
+
+    attrs.path = sc->callback_path;
+    attrs.max_age = RXA_COOKIE_LOGIN_MAX_AGE;
+    attrs.same_site = RXA_SAMESITE_LAX;
+    if (rxa_cookie_format(r->pool, apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX
+                                                "%d", slot),
+                          sealed, &attrs, &set_cookie, &err) == APR_SUCCESS)
+        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
+    attrs.path = sc->login_path;
+    attrs.max_age = 3600;
+    if (rxa_cookie_format(r->pool, LOGIN_COOKIE_NEXT,
+                          apr_psprintf(r->pool, "%d", (slot + 1) % LOGIN_SLOTS),
+                          &attrs, &set_cookie, &err) == APR_SUCCESS)
+        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
+
+    location = apr_pstrcat(r->pool, snap->md->authorization_endpoint,
+        strchr(snap->md->authorization_endpoint, '?') ? "&" : "?",
+        "response_type=code",
+        "&client_id=", rxa_url_encode(r->pool, p->client_id),
+        "&redirect_uri=", rxa_url_encode(r->pool, redirect_uri),
+        "&scope=", rxa_url_encode(r->pool, p->scope),
+        "&state=", state, "&nonce=", nonce,
+        "&code_challenge=", challenge, "&code_challenge_method=S256", NULL);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00044: login with "
+                  "provider %s started, redirect_uri %s", p->name,
+                  redirect_uri);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Location", location);
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
+{
+    apr_table_t *q;
+    const char *name, *raw_to, *redirect_to;
+    rxa_provider_t *p;
+    int status = DONE;
+
+    if (!(q = request_query(r, &status)))
+        return status;
+    unique_param(r, q, "redirect_to", &raw_to);
+    redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
+    unique_param(r, q, "provider", &name);
+    if (!name)
+        return rxa_page_login(r, sc, redirect_to);
+    if (!(p = rxa_provider_find(sc->providers, name))) {
+        const char *id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00045: [error id %s] "
+                      "login asked for an unknown provider", id);
+        return rxa_page_error(r, HTTP_NOT_FOUND, "Unknown provider",
+                              "There is no such sign-in provider here.", id);
+    }
+    return login_start(r, sc, p, origin, redirect_to);
+}
+
+/* --- callback --------------------------------------------------------------- */
+
+typedef struct login_state {
+    const char *cookie;          /* its cookie name */
+    const char *state, *nonce, *verifier, *provider, *redirect_uri;
+    const char *redirect_to;
+} login_state_t;
+
+/* The login-state cookie whose state equals STATE, or NULL. */
+static login_state_t *login_state_find(request_rec *r, rxa_srv_conf_t *sc,
+                                       const char *state)
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    int slot;
+
+    for (slot = 0; state && slot < LOGIN_SLOTS; slot++) {
+        const char *name = apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot);
+        const char *sealed = NULL, *err;
+        unsigned char *plain;
+        apr_size_t len;
+        json_t *j;
+        login_state_t *ls;
+
+        if (rxa_cookie_get(r->pool, header, name, &sealed, &err) != APR_SUCCESS
+            || !sealed
+            || rxa_unseal(r->pool, sc->keyring, name, sealed, strlen(sealed),
+                          &plain, &len) != APR_SUCCESS
+            || !(j = rxa_json_parse_object(r->pool, (const char *)plain, len,
+                                           8192, &err)))
+            continue;
+        ls = apr_pcalloc(r->pool, sizeof(*ls));
+        ls->cookie = name;
+        ls->state = rxa_json_get_str(j, "state");
+        ls->nonce = rxa_json_get_str(j, "nonce");
+        ls->verifier = rxa_json_get_str(j, "verifier");
+        ls->provider = rxa_json_get_str(j, "provider");
+        ls->redirect_uri = rxa_json_get_str(j, "redirect_uri");
+        ls->redirect_to = rxa_json_get_str(j, "redirect_to");
+        if (!ls->state || !ls->nonce || !ls->verifier || !ls->provider
+            || !ls->redirect_uri || !ls->redirect_to
+            || json_integer_value(json_object_get(j, "expires")) < now)
+            continue;
+        if (rxa_ct_streq(ls->state, state))
+            return ls;
+    }
+    return NULL;
+}
+
+static void login_state_clear(request_rec *r, rxa_srv_conf_t *sc,
+                              const login_state_t *ls)
+{
+    rxa_cookie_attrs_t attrs = { sc->callback_path, RXA_COOKIE_LOGIN_MAX_AGE,
+                                 RXA_SAMESITE_LAX };
+    const char *set_cookie, *err;
+
+    if (rxa_cookie_format_delete(r->pool, ls->cookie, &attrs, &set_cookie,
+                                 &err) == APR_SUCCESS)
+        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
+}
+
+/* A failed sign-in: log with the error id, answer with the error page. */
+static int callback_fail(request_rec *r, int status, const char *title,
+                         const char *message, const char *why)
+{
+    const char *id = rxa_error_id(r);
+
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00050: [error id %s] "
+                  "sign-in failed: %s", id, why);
+    return rxa_page_error(r, status, title, message, id);
+}
+
+/* POST the code to the token endpoint (RFC 6749 4.1.3 with PKCE). */
+static json_t *token_exchange(request_rec *r, rxa_srv_conf_t *sc,
+                              rxa_provider_t *p, rxa_issuer_snap_t *snap,
+                              const login_state_t *ls, const char *code,
+                              const char **why)
+{
+    rxa_http_req_t req, *reqs[1] = { &req };
+    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    const char *body, *err;
+    json_t *resp;
+
+    memset(&req, 0, sizeof(req));
+    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
+    req.url = snap->md->token_endpoint;
+    req.headers = apr_array_make(r->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(req.headers, const char *) =
+        "Content-Type: application/x-www-form-urlencoded";
+    body = apr_pstrcat(r->pool, "grant_type=authorization_code&code=",
+                       rxa_url_encode(r->pool, code), "&redirect_uri=",
+                       rxa_url_encode(r->pool, ls->redirect_uri),
+                       "&code_verifier=", rxa_url_encode(r->pool, ls->verifier),
+                       NULL);
+    if (!p->client_secret || snap->md->token_auth_post) {
+        body = apr_pstrcat(r->pool, body, "&client_id=",
+                           rxa_url_encode(r->pool, p->client_id), NULL);
+        if (p->client_secret)
+            body = apr_pstrcat(r->pool, body, "&client_secret=",
+                               rxa_url_encode(r->pool, p->client_secret), NULL);
+    }
+    else {
+        /* RFC 6749 2.3.1: both parts form-encoded before base64 */
+        char *cred = apr_pstrcat(r->pool,
+                                       rxa_url_encode(r->pool, p->client_id), ":",
+                                       rxa_url_encode(r->pool, p->client_secret),
+                                       NULL);
+        APR_ARRAY_PUSH(req.headers, const char *) =
+            apr_pstrcat(r->pool, "Authorization: Basic ",
+                        ap_pbase64encode(r->pool, cred), NULL);
+    }
+    req.post_body = body;
+    req.post_len = strlen(body);
+    rxa_http_run(r->pool, reqs, 1, &opts);
+    if (req.rv != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
+        return NULL;
+    }
+    resp = rxa_json_parse_object(r->pool, req.body, req.len, TOKEN_RESPONSE_MAX,
+                                 &err);
+    if (req.status != 200) {
+        const char *e = resp ? rxa_json_get_str(resp, "error") : NULL;
+        *why = apr_psprintf(r->pool, "token endpoint %s answered HTTP %ld%s%s",
+                            req.url, req.status, e ? ", error " : "",
+                            e ? ap_escape_logitem(r->pool, e) : "");
+        return NULL;
+    }
+    if (!resp) {
+        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
+        return NULL;
+    }
+    return resp;
+}
+
+/* Userinfo (SPEC 4.4): its sub must be the ID token's. */
+static const char *userinfo_check(request_rec *r, rxa_srv_conf_t *sc,
+                                  rxa_issuer_snap_t *snap,
+                                  const char *access_token, const char *sub)
+{
+    rxa_http_req_t req, *reqs[1] = { &req };
+    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    const char *err, *usub;
+    json_t *info;
+
+    if (!snap->md->userinfo_endpoint)
+        return NULL;
+    memset(&req, 0, sizeof(req));
+    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
+    req.url = snap->md->userinfo_endpoint;
+    req.headers = apr_array_make(r->pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(req.headers, const char *) =
+        apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
+    rxa_http_run(r->pool, reqs, 1, &opts);
+    if (req.rv != APR_SUCCESS)
+        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
+    if (req.status != 200)
+        return apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
+                            req.status);
+    if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
+                                       TOKEN_RESPONSE_MAX, &err)))
+        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
+    usub = rxa_json_get_str(info, "sub");
+    if (!usub || strcmp(usub, sub))
+        return "userinfo names another subject than the ID token";
+    return NULL;
+}
+
+static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
+                           const char *origin)
+{
+    apr_table_t *q;
+    const char *state, *code, *error, *iss, *why = NULL;
+    const char *access_token, *id_token, *refresh_token, *scope;
+    login_state_t *ls;
+    rxa_provider_t *p;
+    rxa_issuer_snap_t *snap;
+    rxa_session_t s;
+    json_t *resp, *claims;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    json_int_t expires_in;
+    int status = DONE;
+
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!(q = request_query(r, &status)))
+        return status;
+    unique_param(r, q, "state", &state);
+    unique_param(r, q, "code", &code);
+    unique_param(r, q, "error", &error);
+    unique_param(r, q, "iss", &iss);
+    if (!(ls = login_state_find(r, sc, state))) {
+        const char *id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00051: [error id %s] "
+                      "callback without a matching login state (expired, "
+                      "already used, or from another browser)", id);
+        return rxa_page_expired(r, sc, id);
+    }
+    login_state_clear(r, sc, ls);
+    if (!(p = rxa_provider_find(sc->providers, ls->provider))
+        || !(snap = provider_snap(p)))
+        return callback_fail(r, HTTP_SERVICE_UNAVAILABLE, "Sign-in failed",
+                             "The identity provider cannot be used right now.",
+                             "the provider of this login is gone or its issuer "
+                             "cannot be used");
+    if (error) {
+        const char *desc = NULL;
+        unique_param(r, q, "error_description", &desc);
+        return rxa_page_idp_error(r, p, error, desc);
+    }
+    if (iss && !rxa_issuer_matches(snap->md->issuer, iss)
+        && !(snap->md->issuer_is_template && rxa_issuer_matches(iss, snap->md->issuer)))
+        return callback_fail(r, HTTP_BAD_REQUEST, "Sign-in failed",
+                             "The sign-in response came from an unexpected "
+                             "identity provider.",
+                             "the authorization response's iss names another "
+                             "issuer (mix-up)");
+    if (!code || !*code)
+        return callback_fail(r, HTTP_BAD_REQUEST, "Sign-in failed",
+                             "The identity provider sent no authorization code.",
+                             "no code in the callback");
+    if (!snap->md->token_endpoint)
+        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                             "This identity provider cannot complete a sign-in "
+                             "here.", "the provider publishes no token_endpoint");
+    if (!(resp = token_exchange(r, sc, p, snap, ls, code, &why)))
+        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                             "The identity provider did not accept the sign-in.",
+                             why);
+    access_token = rxa_json_get_str(resp, "access_token");
+    id_token = rxa_json_get_str(resp, "id_token");
+    refresh_token = rxa_json_get_str(resp, "refresh_token");
+    scope = rxa_json_get_str(resp, "scope");
+    expires_in = json_is_integer(json_object_get(resp, "expires_in"))
+        ? json_integer_value(json_object_get(resp, "expires_in")) : 3600;
+    if (!access_token || !*access_token || !id_token || expires_in <= 0
+        || expires_in > RXA_COOKIE_MAX_AGE)
+        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                             "The identity provider's answer was not usable.",
+                             "token response without access_token, id_token "
+                             "or a sane expires_in");
+    if (!(claims = rxa_id_token_verify(r, sc, p, snap, id_token, ls->nonce,
+                                       access_token, &why)))
+        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                             "The identity provider's answer did not verify.",
+                             why);
+    if ((why = userinfo_check(r, sc, snap, access_token,
+                              rxa_json_get_str(claims, "sub"))))
+        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                             "The identity provider's answer did not verify.",
+                             why);
+
+    memset(&s, 0, sizeof(s));
+    s.provider = p->name;
+    s.access_token = access_token;
+    s.expires_at = now + expires_in;
+    s.id_token = id_token;
+    s.refresh_token = refresh_token && *refresh_token ? refresh_token : NULL;
+    s.granted_scopes = scope ? scope : p->scope;
+    if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS
+        || rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS)
+        return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
+                             "The sign-in could not be stored in cookies.",
+                             "sealing or formatting the session cookies failed");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00052: sign-in completed: "
+                  "provider %s, sub %s", p->name,
+                  ap_escape_logitem(r->pool, rxa_json_get_str(claims, "sub")));
+    return rxa_page_callback(r, sc, ls->redirect_to);
+}
+
+/* --- logout, forbidden, sync ---------------------------------------------------- */
+
+static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *raw_to = NULL, *redirect_to, *location;
+    rxa_session_t *s = NULL;
+    rxa_issuer_snap_t *snap;
+    rxa_provider_t *p;
+    apr_table_t *q;
+    int status = DONE, i;
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    /* SPEC 4.6: another site cannot log our users out */
+    if (site && !strcasecmp(site, "cross-site")) {
+        apr_table_setn(r->headers_out, "Location", "/");
+        return HTTP_MOVED_TEMPORARILY;
+    }
+    if (!(q = request_query(r, &status)))
+        return status;
+    unique_param(r, q, "redirect_to", &raw_to);
+    redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
+    location = redirect_to;
+    for (i = 0; i < sc->providers->nelts; i++) {
+        rxa_session_t *si = NULL;
+        p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
+        if (rxa_session_read(r, sc, p, &si) != APR_NOTFOUND)
+            rxa_session_clear_cookies(r, sc, p);
+        if (si && !s)
+            s = si;
+    }
+    if (s && (p = rxa_provider_find(sc->providers, s->provider))
+        && (snap = provider_snap(p)) && snap->md->end_session_endpoint) {
+        char *state = NULL;
+        rxa_state_create(r->pool, &state);
+        location = apr_pstrcat(r->pool, snap->md->end_session_endpoint,
+            strchr(snap->md->end_session_endpoint, '?') ? "&" : "?",
+            "id_token_hint=", rxa_url_encode(r->pool, s->id_token),
+            "&post_logout_redirect_uri=",
+            rxa_url_encode(r->pool, apr_pstrcat(r->pool, origin, redirect_to, NULL)),
+            "&client_id=", rxa_url_encode(r->pool, p->client_id),
+            "&state=", state ? state : "", NULL);
+    }
+    if (s)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00053: logout: "
+                      "provider %s", s->provider);
+    apr_table_setn(r->headers_out, "Location", location);
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+/* SPEC 10: only our own pages may call it. */
+static int sync_same_origin(request_rec *r, const char *origin)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *from = apr_table_get(r->headers_in, "Origin");
+
+    if (site && strcasecmp(site, "same-origin") && strcasecmp(site, "none"))
+        return 0;
+    if (r->method_number == M_POST && from && strcasecmp(from, origin))
+        return 0;
+    return 1;
+}
+
+static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
+{
+    rxa_identity_t *who = NULL;
+    json_t *body;
+    char *text;
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (r->method_number != M_GET && r->method_number != M_POST)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if (!sync_same_origin(r, origin)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00054: sync refused: "
+                      "cross-origin request");
+        return HTTP_FORBIDDEN;
+    }
+    if (rxa_identify(r, sc, &who) == OK && who) {
+        rxa_session_set_cookies(r, sc, who->session);
+        body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,
+                         "provider", who->session->provider, "sub", who->sub,
+                         "expires_at", (json_int_t)who->session->expires_at,
+                         "granted_scopes", who->session->granted_scopes);
+    }
+    else {
+        r->status = HTTP_UNAUTHORIZED;
+        body = json_pack("{s:b}", "authenticated", 0);
+    }
+    ap_set_content_type(r, "application/json");
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!r->header_only)
+        ap_rputs(text, r);
+    free(text);
+    return DONE;
+}
+
+/* quick_handler: exact path matches only, before translation and auth. */
+int rxa_quick_handler(request_rec *r, int lookup)
+{
+    rxa_srv_conf_t *sc;
+    const char *path = r->parsed_uri.path, *origin;
+    int status;
+
+    if (lookup || !path || r->main)
+        return DECLINED;
+    sc = rxa_srv_conf(r->server);
+    if (!sc->providers || !sc->keyring)
+        return DECLINED;
+    if (strcmp(path, sc->login_path) && strcmp(path, sc->callback_path)
+        && strcmp(path, sc->logout_path) && strcmp(path, sc->forbidden_path)
+        && strcmp(path, sc->sync_path))
+        return DECLINED;
+    if ((status = rxa_request_origin(r, sc, &origin)) != OK)
+        return status;
+    if (!strcmp(path, sc->forbidden_path))
+        return rxa_page_forbidden(r, sc);
+    if (!strcmp(path, sc->sync_path))
+        return handle_sync(r, sc, origin);
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if (!strcmp(path, sc->login_path))
+        return handle_login(r, sc, origin);
+    if (!strcmp(path, sc->callback_path))
+        return handle_callback(r, sc, origin);
+    return handle_logout(r, sc, origin);
+}
