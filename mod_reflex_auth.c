@@ -71,8 +71,8 @@ static void rxa_register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(reflex_auth) = {
     STANDARD20_MODULE_STUFF,
-    NULL,                       /* per-directory config: none yet */
-    NULL,
+    rxa_dir_conf_create,
+    rxa_dir_conf_merge,
     rxa_srv_conf_create,
     rxa_srv_conf_merge,
     rxa_cmds,

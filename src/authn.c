@@ -269,6 +269,9 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
             apr_table_setn(r->subprocess_env, map[i].env, v);
         }
     }
+    if (rxa_dir_conf(r)->pass_access_token == 1)
+        apr_table_setn(r->headers_in, "X-Reflex-Access-Token",
+                       header_safe(r->pool, who->session->access_token));
     apr_table_setn(r->headers_in, "X-Reflex-Provider", who->provider->name);
     apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
     scopes = header_safe(r->pool, who->session->granted_scopes);
@@ -337,6 +340,7 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
 int rxa_check_authn(request_rec *r)
 {
     const char *type = ap_auth_type(r), *why = NULL, *id, *origin;
+    const char *claim, *user;
     rxa_srv_conf_t *sc;
     rxa_identity_t *who;
     int status;
@@ -372,7 +376,19 @@ int rxa_check_authn(request_rec *r)
         return status;
     if (!who)
         return unauthenticated(r, sc);
-    r->user = apr_pstrdup(r->pool, who->sub);
+    claim = rxa_dir_conf(r)->remote_user_claim;
+    user = claim_text(r->pool, json_object_get(who->claims, claim ? claim
+                                               : RXA_DEFAULT_REMOTE_USER_CLAIM));
+    if (!user || !*user) {
+        id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "
+                      "%s] the signed-in user has no claim %s for "
+                      "REMOTE_USER", id, claim);
+        return rxa_page_error(r, HTTP_FORBIDDEN, "Forbidden", "Your account "
+                              "lacks what this site needs to know who you "
+                              "are.", id);
+    }
+    r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = apr_pstrdup(r->pool, RXA_AUTH_TYPE);
     identity_export(r, who);
     return OK;

@@ -35,6 +35,30 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
+void *rxa_dir_conf_create(apr_pool_t *p, char *dir)
+{
+    rxa_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    dc->pass_access_token = -1;
+    return dc;
+}
+
+void *rxa_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
+{
+    const rxa_dir_conf_t *base = basev, *add = addv;
+    rxa_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    RXA_MERGE_PTR(remote_user_claim);
+    conf->pass_access_token = add->pass_access_token >= 0
+        ? add->pass_access_token : base->pass_access_token;
+    return conf;
+}
+
+const rxa_dir_conf_t *rxa_dir_conf(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &reflex_auth_module);
+}
+
 rxa_srv_conf_t *rxa_srv_conf(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &reflex_auth_module);
@@ -155,6 +179,23 @@ static const char *set_http_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_remote_user_claim(cmd_parms *cmd, void *dcv,
+                                         const char *arg)
+{
+    rxa_dir_conf_t *dc = dcv;
+
+    if (!*arg)
+        return "RXA00005: ReflexAuthRemoteUserClaim needs a claim name";
+    dc->remote_user_claim = arg;
+    return NULL;
+}
+
+static const char *set_pass_access_token(cmd_parms *cmd, void *dcv, int on)
+{
+    ((rxa_dir_conf_t *)dcv)->pass_access_token = on;
+    return NULL;
+}
+
 #define RXA_PATH_CMD(name, field, help) \
     AP_INIT_TAKE1(name, set_path, (void *)APR_OFFSETOF(rxa_srv_conf_t, field), \
                   RSRC_CONF, help)
@@ -190,5 +231,13 @@ const command_rec rxa_cmds[] = {
     AP_INIT_TAKE1("ReflexAuthHTTPTimeout", set_http_timeout, NULL, RSRC_CONF,
         "seconds (1-300) any call to an identity provider may take, "
         "connecting included (default 5)"),
+    AP_INIT_TAKE1("ReflexAuthRemoteUserClaim", set_remote_user_claim, NULL,
+        OR_AUTHCFG,
+        "the claim REMOTE_USER is set from (default sub); a user without "
+        "it is not signed in here"),
+    AP_INIT_FLAG("ReflexAuthPassAccessToken", set_pass_access_token, NULL,
+        OR_AUTHCFG,
+        "On: also pass the access token to the backend as "
+        "X-Reflex-Access-Token (default Off)"),
     { NULL }
 };

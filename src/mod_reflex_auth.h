@@ -60,6 +60,14 @@ typedef struct rxa_srv_conf {
     const char *config_error;               /* why this server cannot work */
 } rxa_srv_conf_t;
 
+/* Per-directory config (<Location>, <Directory>, .htaccess). */
+typedef struct rxa_dir_conf {
+    const char *remote_user_claim;          /* NULL: unset ("sub") */
+    int pass_access_token;                  /* -1 unset, 0 off, 1 on */
+} rxa_dir_conf_t;
+
+#define RXA_DEFAULT_REMOTE_USER_CLAIM "sub"
+
 /* The signed-in user of a request, found once (rxa_identify). */
 typedef struct rxa_identity {
     rxa_session_t *session;                 /* NULL: nobody signed in */
@@ -72,6 +80,9 @@ typedef struct rxa_identity {
 extern const command_rec rxa_cmds[];
 void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s);
 void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv);
+void *rxa_dir_conf_create(apr_pool_t *p, char *dir);
+void *rxa_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
+const rxa_dir_conf_t *rxa_dir_conf(const request_rec *r);
 rxa_srv_conf_t *rxa_srv_conf(const server_rec *s);
 void rxa_config_finalize(apr_pool_t *p, server_rec *s);
 

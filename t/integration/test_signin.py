@@ -388,3 +388,35 @@ def test_malformed_host_gets_400(httpd_factory, idp_factory):
                          + b"\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
             status = sock.recv(100).split(b" ")[1]
         assert status == b"400", host
+
+
+def test_remote_user_claim_and_pass_access_token(httpd_factory, idp_factory, http_session,
+                                                 echo_backend):
+    conf = """
+ProxyPass /plain/ %(b)s/
+ProxyPass /bytoken/ %(b)s/
+<Location /plain/>
+    AuthType ReflexOIDC
+    Require valid-user
+</Location>
+<Location /bytoken/>
+    AuthType ReflexOIDC
+    ReflexAuthRemoteUserClaim email
+    ReflexAuthPassAccessToken On
+    Require user alice@example.test
+</Location>
+""" % {"b": echo_backend.url}
+    httpd, idp = start(httpd_factory, idp_factory, conf=conf,
+                       extra_modules=("proxy", "proxy_http", "headers"))
+    sign_in(http_session, httpd, redirect_to="/plain/")
+
+    def headers(path):
+        r = http_session.get(httpd.https_url(path), headers={**HTML, "X-Reflex-Access-Token": "forged"})
+        assert r.status_code == 200, path
+        return {k.lower(): v for k, v in r.json()["headers"]}
+    plain = headers("/plain/x")
+    assert "x-reflex-access-token" not in plain
+    tok = headers("/bytoken/x")
+    assert tok["x-reflex-access-token"] not in ("", "forged")
+    # REMOTE_USER from the email claim is what `Require user` saw
+    assert tok["x-reflex-user-email"] == "alice@example.test"
