@@ -50,6 +50,11 @@ static void rxa_test_config(apr_pool_t *pconf, server_rec *s)
         rxa_dump_config(pconf, s);
 }
 
+static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    rxa_refresh_child_init(pchild);
+}
+
 static void rxa_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(rxa_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -57,6 +62,7 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* before anything else sees the request, and on every request */
     ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);

@@ -9,7 +9,6 @@
 #include <http_request.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_claims.h"
 #include "rxa_cookie.h"
 #include "rxa_discovery.h"
 #include "rxa_json.h"
@@ -126,40 +125,6 @@ void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                        APR_ARRAY_IDX(out, i, const char *));
 }
 
-/* --- tokens ---------------------------------------------------------------------- */
-
-json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const char *id_token, const char *nonce,
-                            const char *access_token, const char **why)
-{
-    rxa_claims_expect_t expect;
-    rxa_jws_t *jws;
-    const char *err = NULL;
-
-    if (rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
-                       snap->algs, &jws, &err) != APR_SUCCESS) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
-        return NULL;
-    }
-    memset(&expect, 0, sizeof(expect));
-    expect.issuer = snap->md->issuer;
-    expect.tenants = p->tenants;
-    expect.client_id = p->client_id;
-    expect.now = apr_time_sec(apr_time_now());
-    expect.skew = apr_time_sec(sc->clock_skew);
-    expect.nonce = nonce;
-    expect.access_token = access_token;
-    expect.access_token_len = access_token ? strlen(access_token) : 0;
-    expect.alg = jws->alg;
-    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
-        return NULL;
-    }
-    return jws->payload;
-}
-
 /* --- identity -------------------------------------------------------------------- */
 
 /* The signed-in identity of this request, if any; cookies that fail are
@@ -191,12 +156,20 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             continue;
         if (rv != APR_SUCCESS)
             why = "cookies do not open or belong to different sign-ins";
-        else if (s->expires_at <= now)
-            why = "the access token has expired";
         else if (!(snap = rxa_issuer_get(p->iss, apr_time_now())))
             return HTTP_SERVICE_UNAVAILABLE;
-        else if ((claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
-                                               NULL, NULL, &why))) {
+        else if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
+            /* about to expire, or already has: refresh (SPEC 5) */
+            rxa_session_t *fresh;
+            if (!(why = rxa_refresh(r, sc, p, snap, s, &fresh))) {
+                s = fresh;
+                rxa_session_set_cookies(r, sc, s);
+            }
+        }
+        else if (s->expires_at <= now)
+            why = "the access token has expired and there is no refresh token";
+        if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
+                                                  NULL, NULL, &why))) {
             cached->session = s;
             cached->provider = p;
             cached->claims = claims;

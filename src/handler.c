@@ -11,7 +11,6 @@
 #include "rxa_claims.h"
 #include "rxa_cookie.h"
 #include "rxa_discovery.h"
-#include "rxa_http.h"
 #include "rxa_json.h"
 #include "rxa_origin.h"
 #include "rxa_pkce.h"
@@ -20,7 +19,6 @@
 #define LOGIN_COOKIE_PREFIX "__Secure-reflex_login_"
 #define LOGIN_COOKIE_NEXT   "__Secure-reflex_login_next"
 #define LOGIN_SLOTS 4
-#define TOKEN_RESPONSE_MAX (256 * 1024)
 
 /* --- shared pieces ---------------------------------------------------------- */
 
@@ -267,114 +265,16 @@ static int callback_fail(request_rec *r, int status, const char *title,
     return rxa_page_error(r, status, title, message, id);
 }
 
-/* POST the code to the token endpoint (RFC 6749 4.1.3 with PKCE). */
-static json_t *token_exchange(request_rec *r, rxa_srv_conf_t *sc,
-                              rxa_provider_t *p, rxa_issuer_snap_t *snap,
-                              const login_state_t *ls, const char *code,
-                              const char **why)
-{
-    rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
-    const char *body, *err;
-    json_t *resp;
-
-    memset(&req, 0, sizeof(req));
-    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
-    req.url = snap->md->token_endpoint;
-    req.headers = apr_array_make(r->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(req.headers, const char *) =
-        "Content-Type: application/x-www-form-urlencoded";
-    body = apr_pstrcat(r->pool, "grant_type=authorization_code&code=",
-                       rxa_url_encode(r->pool, code), "&redirect_uri=",
-                       rxa_url_encode(r->pool, ls->redirect_uri),
-                       "&code_verifier=", rxa_url_encode(r->pool, ls->verifier),
-                       NULL);
-    if (!p->client_secret || snap->md->token_auth_post) {
-        body = apr_pstrcat(r->pool, body, "&client_id=",
-                           rxa_url_encode(r->pool, p->client_id), NULL);
-        if (p->client_secret)
-            body = apr_pstrcat(r->pool, body, "&client_secret=",
-                               rxa_url_encode(r->pool, p->client_secret), NULL);
-    }
-    else {
-        /* RFC 6749 2.3.1: both parts form-encoded before base64 */
-        char *cred = apr_pstrcat(r->pool,
-                                       rxa_url_encode(r->pool, p->client_id), ":",
-                                       rxa_url_encode(r->pool, p->client_secret),
-                                       NULL);
-        APR_ARRAY_PUSH(req.headers, const char *) =
-            apr_pstrcat(r->pool, "Authorization: Basic ",
-                        ap_pbase64encode(r->pool, cred), NULL);
-    }
-    req.post_body = body;
-    req.post_len = strlen(body);
-    rxa_http_run(r->pool, reqs, 1, &opts);
-    if (req.rv != APR_SUCCESS) {
-        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
-        return NULL;
-    }
-    resp = rxa_json_parse_object(r->pool, req.body, req.len, TOKEN_RESPONSE_MAX,
-                                 &err);
-    if (req.status != 200) {
-        const char *e = resp ? rxa_json_get_str(resp, "error") : NULL;
-        *why = apr_psprintf(r->pool, "token endpoint %s answered HTTP %ld%s%s",
-                            req.url, req.status, e ? ", error " : "",
-                            e ? ap_escape_logitem(r->pool, e) : "");
-        return NULL;
-    }
-    if (!resp) {
-        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
-        return NULL;
-    }
-    return resp;
-}
-
-/* Userinfo (SPEC 4.4): its sub must be the ID token's. */
-static const char *userinfo_check(request_rec *r, rxa_srv_conf_t *sc,
-                                  rxa_issuer_snap_t *snap,
-                                  const char *access_token, const char *sub)
-{
-    rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
-    const char *err, *usub;
-    json_t *info;
-
-    if (!snap->md->userinfo_endpoint)
-        return NULL;
-    memset(&req, 0, sizeof(req));
-    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
-    req.url = snap->md->userinfo_endpoint;
-    req.headers = apr_array_make(r->pool, 1, sizeof(const char *));
-    APR_ARRAY_PUSH(req.headers, const char *) =
-        apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
-    rxa_http_run(r->pool, reqs, 1, &opts);
-    if (req.rv != APR_SUCCESS)
-        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
-    if (req.status != 200)
-        return apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
-                            req.status);
-    if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
-                                       TOKEN_RESPONSE_MAX, &err)))
-        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
-    usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub))
-        return "userinfo names another subject than the ID token";
-    return NULL;
-}
-
 static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                            const char *origin)
 {
     apr_table_t *q;
-    const char *state, *code, *error, *iss, *why = NULL;
-    const char *access_token, *id_token, *refresh_token, *scope;
+    const char *state, *code, *error, *iss, *why = NULL, *form;
     login_state_t *ls;
     rxa_provider_t *p;
     rxa_issuer_snap_t *snap;
     rxa_session_t s;
     json_t *resp, *claims;
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    json_int_t expires_in;
     int status = DONE;
 
     if (r->method_number != M_GET)
@@ -416,44 +316,22 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
         return callback_fail(r, HTTP_BAD_REQUEST, "Sign-in failed",
                              "The identity provider sent no authorization code.",
                              "no code in the callback");
-    if (!snap->md->token_endpoint)
-        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
-                             "This identity provider cannot complete a sign-in "
-                             "here.", "the provider publishes no token_endpoint");
-    if (!(resp = token_exchange(r, sc, p, snap, ls, code, &why)))
+    form = apr_pstrcat(r->pool, "grant_type=authorization_code&code=",
+                       rxa_url_encode(r->pool, code), "&redirect_uri=",
+                       rxa_url_encode(r->pool, ls->redirect_uri),
+                       "&code_verifier=", rxa_url_encode(r->pool, ls->verifier),
+                       NULL);
+    if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
         return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
                              "The identity provider did not accept the sign-in.",
                              why);
-    access_token = rxa_json_get_str(resp, "access_token");
-    id_token = rxa_json_get_str(resp, "id_token");
-    refresh_token = rxa_json_get_str(resp, "refresh_token");
-    scope = rxa_json_get_str(resp, "scope");
-    expires_in = json_is_integer(json_object_get(resp, "expires_in"))
-        ? json_integer_value(json_object_get(resp, "expires_in")) : 3600;
-    if (!access_token || !*access_token || !id_token || expires_in <= 0
-        || expires_in > RXA_COOKIE_MAX_AGE)
-        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
-                             "The identity provider's answer was not usable.",
-                             "token response without access_token, id_token "
-                             "or a sane expires_in");
-    if (!(claims = rxa_id_token_verify(r, sc, p, snap, id_token, ls->nonce,
-                                       access_token, &why)))
+    if ((why = rxa_session_from_tokens(r, sc, p, snap, resp, NULL, ls->nonce,
+                                       &s, &claims))
+        || (why = rxa_userinfo_check(r, sc, snap, s.access_token,
+                                     rxa_json_get_str(claims, "sub"))))
         return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
                              "The identity provider's answer did not verify.",
                              why);
-    if ((why = userinfo_check(r, sc, snap, access_token,
-                              rxa_json_get_str(claims, "sub"))))
-        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
-                             "The identity provider's answer did not verify.",
-                             why);
-
-    memset(&s, 0, sizeof(s));
-    s.provider = p->name;
-    s.access_token = access_token;
-    s.expires_at = now + expires_in;
-    s.id_token = id_token;
-    s.refresh_token = refresh_token && *refresh_token ? refresh_token : NULL;
-    s.granted_scopes = scope ? scope : p->scope;
     if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS
         || rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS)
         return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",

@@ -111,11 +111,34 @@ apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                      const rxa_session_t *s);
 void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p);
+
+/* tokens.c */
+json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
+                          const rxa_provider_t *p,
+                          const struct rxa_issuer_snap *snap, const char *form,
+                          const char **why);
+const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
+                               const struct rxa_issuer_snap *snap,
+                               const char *access_token, const char *sub);
 json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
                             const rxa_provider_t *p,
                             const struct rxa_issuer_snap *snap,
                             const char *id_token, const char *nonce,
                             const char *access_token, const char **why);
+const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
+                                    const rxa_provider_t *p,
+                                    const struct rxa_issuer_snap *snap,
+                                    json_t *resp, const rxa_session_t *old,
+                                    const char *nonce, rxa_session_t *s,
+                                    json_t **claims);
+void rxa_refresh_child_init(apr_pool_t *pchild);
+const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
+                        const rxa_provider_t *p,
+                        const struct rxa_issuer_snap *snap,
+                        const rxa_session_t *old, rxa_session_t **out);
+
+/* Refresh this long before the access token expires (SPEC 5). */
+#define RXA_REFRESH_MARGIN 30
 
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);

@@ -1,0 +1,330 @@
+/* Talking to the IdP on a user's behalf: the token endpoint (code exchange
+ * and refresh), userinfo, and ID token verification. Refreshes are
+ * coalesced per process: concurrent requests carrying the same refresh
+ * token wait for one call to the IdP and share its answer, so an IdP that
+ * rotates refresh tokens never sees one used twice from here (SPEC 5). */
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <openssl/evp.h>
+
+#include "mod_reflex_auth.h"
+#include "rxa_claims.h"
+#include "rxa_discovery.h"
+#include "rxa_http.h"
+#include "rxa_json.h"
+#include "rxa_jws.h"
+#include "rxa_origin.h"
+
+#define TOKEN_RESPONSE_MAX (256 * 1024)
+/* How long a finished refresh is handed to late arrivals (the requests
+ * that were already on their way with the old cookies). */
+#define REFRESH_SHARE_TIME apr_time_from_sec(10)
+
+/* POST FORM to the token endpoint with the client's authentication
+ * (RFC 6749 2.3.1): the parsed JSON answer, or NULL and *WHY. */
+json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
+                          const rxa_provider_t *p,
+                          const rxa_issuer_snap_t *snap, const char *form,
+                          const char **why)
+{
+    rxa_http_req_t req, *reqs[1] = { &req };
+    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    const char *err;
+    json_t *resp;
+
+    if (!snap->md->token_endpoint) {
+        *why = "the provider publishes no token_endpoint";
+        return NULL;
+    }
+    memset(&req, 0, sizeof(req));
+    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
+    req.url = snap->md->token_endpoint;
+    req.headers = apr_array_make(r->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(req.headers, const char *) =
+        "Content-Type: application/x-www-form-urlencoded";
+    if (!p->client_secret || snap->md->token_auth_post) {
+        form = apr_pstrcat(r->pool, form, "&client_id=",
+                           rxa_url_encode(r->pool, p->client_id), NULL);
+        if (p->client_secret)
+            form = apr_pstrcat(r->pool, form, "&client_secret=",
+                               rxa_url_encode(r->pool, p->client_secret), NULL);
+    }
+    else {
+        /* both parts form-encoded before base64 */
+        char *cred = apr_pstrcat(r->pool, rxa_url_encode(r->pool, p->client_id),
+                                 ":", rxa_url_encode(r->pool, p->client_secret),
+                                 NULL);
+        APR_ARRAY_PUSH(req.headers, const char *) =
+            apr_pstrcat(r->pool, "Authorization: Basic ",
+                        ap_pbase64encode(r->pool, cred), NULL);
+    }
+    req.post_body = form;
+    req.post_len = strlen(form);
+    rxa_http_run(r->pool, reqs, 1, &opts);
+    if (req.rv != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
+        return NULL;
+    }
+    resp = rxa_json_parse_object(r->pool, req.body, req.len, TOKEN_RESPONSE_MAX,
+                                 &err);
+    if (req.status != 200) {
+        const char *e = resp ? rxa_json_get_str(resp, "error") : NULL;
+        *why = apr_psprintf(r->pool, "token endpoint %s answered HTTP %ld%s%s",
+                            req.url, req.status, e ? ", error " : "",
+                            e ? ap_escape_logitem(r->pool, e) : "");
+        return NULL;
+    }
+    if (!resp)
+        *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
+    return resp;
+}
+
+/* Userinfo (SPEC 4.4): its sub must be the ID token's. */
+const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_issuer_snap_t *snap,
+                               const char *access_token, const char *sub)
+{
+    rxa_http_req_t req, *reqs[1] = { &req };
+    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    const char *err, *usub;
+    json_t *info;
+
+    if (!snap->md->userinfo_endpoint)
+        return NULL;
+    memset(&req, 0, sizeof(req));
+    opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
+    req.url = snap->md->userinfo_endpoint;
+    req.headers = apr_array_make(r->pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(req.headers, const char *) =
+        apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
+    rxa_http_run(r->pool, reqs, 1, &opts);
+    if (req.rv != APR_SUCCESS)
+        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
+    if (req.status != 200)
+        return apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
+                            req.status);
+    if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
+                                       TOKEN_RESPONSE_MAX, &err)))
+        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
+    usub = rxa_json_get_str(info, "sub");
+    if (!usub || strcmp(usub, sub))
+        return "userinfo names another subject than the ID token";
+    return NULL;
+}
+
+json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const rxa_issuer_snap_t *snap,
+                            const char *id_token, const char *nonce,
+                            const char *access_token, const char **why)
+{
+    rxa_claims_expect_t expect;
+    rxa_jws_t *jws;
+    const char *err = NULL;
+
+    if (rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
+                       snap->algs, &jws, &err) != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return NULL;
+    }
+    memset(&expect, 0, sizeof(expect));
+    expect.issuer = snap->md->issuer;
+    expect.tenants = p->tenants;
+    expect.client_id = p->client_id;
+    expect.now = apr_time_sec(apr_time_now());
+    expect.skew = apr_time_sec(sc->clock_skew);
+    expect.nonce = nonce;
+    expect.access_token = access_token;
+    expect.access_token_len = access_token ? strlen(access_token) : 0;
+    expect.alg = jws->alg;
+    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return NULL;
+    }
+    return jws->payload;
+}
+
+/* The session a token response makes, on top of what OLD had (a refresh
+ * may keep the refresh token, the ID token or the scopes). */
+const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
+                                    const rxa_provider_t *p,
+                                    const rxa_issuer_snap_t *snap,
+                                    json_t *resp, const rxa_session_t *old,
+                                    const char *nonce, rxa_session_t *s,
+                                    json_t **claims)
+{
+    const char *access_token = rxa_json_get_str(resp, "access_token");
+    const char *id_token = rxa_json_get_str(resp, "id_token");
+    const char *refresh_token = rxa_json_get_str(resp, "refresh_token");
+    const char *scope = rxa_json_get_str(resp, "scope"), *why = NULL;
+    json_t *ei = json_object_get(resp, "expires_in");
+    json_int_t expires_in = json_is_integer(ei) ? json_integer_value(ei) : 3600;
+
+    if (!access_token || !*access_token || expires_in <= 0
+        || expires_in > RXA_COOKIE_MAX_AGE)
+        return "token response without access_token or a sane expires_in";
+    if (!id_token && old)
+        id_token = old->id_token;
+    if (!id_token)
+        return "token response without id_token";
+    if (!(*claims = rxa_id_token_verify(r, sc, p, snap, id_token, nonce,
+                                        id_token == (old ? old->id_token : NULL)
+                                        ? NULL : access_token, &why)))
+        return why;
+    memset(s, 0, sizeof(*s));
+    s->provider = p->name;
+    s->sid = old ? old->sid : NULL;
+    s->access_token = access_token;
+    s->expires_at = apr_time_sec(apr_time_now()) + expires_in;
+    s->id_token = id_token;
+    s->refresh_token = refresh_token && *refresh_token ? refresh_token
+        : old ? old->refresh_token : NULL;
+    s->granted_scopes = scope ? scope : old ? old->granted_scopes : p->scope;
+    return NULL;
+}
+
+/* --- refresh, coalesced per process ----------------------------------------- */
+
+typedef struct refresh_entry {
+    apr_pool_t *pool;
+    int done;
+    const char *why;               /* failure, NULL on success */
+    rxa_session_t s;               /* the new session */
+    apr_time_t finished;
+} refresh_entry_t;
+
+static apr_pool_t *refresh_pool;
+static apr_thread_mutex_t *refresh_lock;
+static apr_thread_cond_t *refresh_done;
+static apr_hash_t *refresh_table;
+
+void rxa_refresh_child_init(apr_pool_t *pchild)
+{
+    apr_pool_create(&refresh_pool, pchild);
+    apr_thread_mutex_create(&refresh_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_thread_cond_create(&refresh_done, pchild);
+    refresh_table = apr_hash_make(refresh_pool);
+}
+
+/* The table key: a digest, so the refresh token itself is not kept. */
+static const char *refresh_key(apr_pool_t *pool, const char *provider,
+                               const char *refresh_token)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    char *hex;
+
+    EVP_Digest(refresh_token, strlen(refresh_token), md, &len, EVP_sha256(),
+               NULL);
+    hex = apr_palloc(pool, len * 2 + 1);
+    ap_bin2hex(md, len, hex);
+    return apr_pstrcat(pool, provider, ":", hex, NULL);
+}
+
+/* Forget finished refreshes nobody can still be waiting for. */
+static void refresh_expire(apr_time_t now)
+{
+    apr_hash_index_t *hi = apr_hash_first(NULL, refresh_table);
+
+    while (hi) {
+        const void *key;
+        void *val;
+        refresh_entry_t *e;
+
+        apr_hash_this(hi, &key, NULL, &val);
+        hi = apr_hash_next(hi);
+        e = val;
+        if (e->done && now - e->finished > REFRESH_SHARE_TIME) {
+            apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
+            apr_pool_destroy(e->pool);
+        }
+    }
+}
+
+static void session_copy(apr_pool_t *pool, rxa_session_t *to,
+                         const rxa_session_t *from)
+{
+    to->provider = apr_pstrdup(pool, from->provider);
+    to->sid = apr_pstrdup(pool, from->sid);
+    to->access_token = apr_pstrdup(pool, from->access_token);
+    to->expires_at = from->expires_at;
+    to->id_token = apr_pstrdup(pool, from->id_token);
+    to->refresh_token = from->refresh_token
+        ? apr_pstrdup(pool, from->refresh_token) : NULL;
+    to->granted_scopes = apr_pstrdup(pool, from->granted_scopes);
+}
+
+static const char *refresh_call(request_rec *r, const rxa_srv_conf_t *sc,
+                                const rxa_provider_t *p,
+                                const rxa_issuer_snap_t *snap,
+                                const rxa_session_t *old, rxa_session_t *s)
+{
+    const char *why = NULL, *form;
+    json_t *resp, *claims;
+
+    /* only the scopes granted at sign-in (SPEC 5) */
+    form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
+                       rxa_url_encode(r->pool, old->refresh_token), "&scope=",
+                       rxa_url_encode(r->pool, old->granted_scopes), NULL);
+    if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
+        return why;
+    return rxa_session_from_tokens(r, sc, p, snap, resp, old, NULL, s, &claims);
+}
+
+const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
+                        const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
+                        const rxa_session_t *old, rxa_session_t **out)
+{
+    const char *key = refresh_key(r->pool, p->name, old->refresh_token);
+    refresh_entry_t *e;
+    rxa_session_t s;
+    const char *why;
+    apr_pool_t *pool;
+
+    apr_thread_mutex_lock(refresh_lock);
+    e = apr_hash_get(refresh_table, key, APR_HASH_KEY_STRING);
+    /* a result too old to share, or one whose access token has expired in
+     * turn: this request needs a refresh of its own */
+    if (e && e->done && (apr_time_now() - e->finished > REFRESH_SHARE_TIME
+                         || (!e->why && e->s.expires_at
+                             <= apr_time_sec(apr_time_now())))) {
+        apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
+        apr_pool_destroy(e->pool);
+        e = NULL;
+    }
+    if (!e) {
+        refresh_expire(apr_time_now());
+        apr_pool_create(&pool, refresh_pool);
+        e = apr_pcalloc(pool, sizeof(*e));
+        e->pool = pool;
+        apr_hash_set(refresh_table, apr_pstrdup(pool, key),
+                     APR_HASH_KEY_STRING, e);
+        apr_thread_mutex_unlock(refresh_lock);
+
+        why = refresh_call(r, sc, p, snap, old, &s);
+        ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, r,
+                      "RXA00090: provider %s: token refresh %s%s", p->name,
+                      why ? "failed: " : "done", why ? why : "");
+
+        apr_thread_mutex_lock(refresh_lock);
+        e->why = why ? apr_pstrdup(e->pool, why) : NULL;
+        if (!why)
+            session_copy(e->pool, &e->s, &s);
+        e->finished = apr_time_now();
+        e->done = 1;
+        apr_thread_cond_broadcast(refresh_done);
+    }
+    while (!e->done)
+        apr_thread_cond_wait(refresh_done, refresh_lock);
+    why = e->why ? apr_pstrdup(r->pool, e->why) : NULL;
+    if (!why) {
+        *out = apr_pcalloc(r->pool, sizeof(**out));
+        session_copy(r->pool, *out, &e->s);
+    }
+    apr_thread_mutex_unlock(refresh_lock);
+    return why;
+}

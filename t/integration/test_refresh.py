@@ -1,0 +1,132 @@
+"""Issue 6, first part: the session lives as long as the refresh token lets
+it and no longer (SPEC 5): refresh inline and through sync, only the granted
+scopes, failure ends the session cleanly, concurrent requests share one
+refresh per worker process."""
+
+import concurrent.futures
+import os
+import time
+import urllib.parse
+
+from harness import COOKIE_SECRET, follow
+
+HTML = {"Accept": "text/html"}
+
+
+def conf(extra_scopes):
+    return """
+ReflexAuthExtraScopes %s
+<Location /private>
+    AuthType ReflexOIDC
+    Require valid-user
+</Location>
+""" % extra_scopes
+
+
+def start(httpd_factory, idp_factory, scopes="offline_access", ttl=3, client="basic-rs256"):
+    httpd = httpd_factory()
+    httpd.write_doc("private/index.html", "<p>private</p>\n")
+    idp = idp_factory(rp=httpd, ttl={"AccessToken": ttl})
+    httpd.start(conf=conf(scopes), env={**idp.env(client), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    return httpd, idp
+
+
+def sign_in(session, httpd):
+    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fprivate%2F")
+    follow(session, url, headers=HTML, meta_refresh=False,
+           stop=lambda u: u.startswith(httpd.https_url("/private")))
+
+
+def refreshes(idp):
+    return [e for e in idp.requests_log("/token")
+            if (e.get("form") or {}).get("grant_type") == "refresh_token"]
+
+
+def test_stays_signed_in_across_expiries_with_offline_access(httpd_factory, idp_factory,
+                                                             http_session):
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    granted = None
+    for i in range(3):
+        time.sleep(3.5)                      # the access token has expired
+        r = http_session.get(httpd.https_url("/private/"), headers=HTML,
+                             allow_redirects=False)
+        assert r.status_code == 200, i
+        assert len(refreshes(idp)) == i + 1
+        sent = [c for c in r.raw.headers.getlist("Set-Cookie")
+                if c.startswith("__Host-reflex_generic_")]
+        assert len(sent) == 4              # re-issued
+    for e in refreshes(idp):
+        granted = granted or e["form"]["scope"]
+        assert e["form"]["scope"] == granted
+    assert set(granted.split()) == {"openid", "email", "profile", "offline_access"}
+
+
+def test_sync_refreshes_too(httpd_factory, idp_factory, http_session):
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    time.sleep(3.5)
+    r = http_session.post(httpd.https_url("/_reflex/cookies/sync"),
+                          headers={"Origin": httpd.https_url("").rstrip("/")})
+    assert r.status_code == 200 and r.json()["expires_at"] > time.time()
+    assert len(refreshes(idp)) == 1
+
+
+def test_without_refresh_token_the_session_ends(httpd_factory, idp_factory, http_session):
+    httpd, idp = start(httpd_factory, idp_factory, scopes="groups")
+    sign_in(http_session, httpd)
+    assert http_session.get(httpd.https_url("/private/"), headers=HTML,
+                            allow_redirects=False).status_code == 200
+    time.sleep(3.5)
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    assert [c for c in r.raw.headers.getlist("Set-Cookie") if "Max-Age=0" in c]
+    assert not refreshes(idp)
+
+
+def test_revoked_refresh_token_ends_the_session_cleanly(httpd_factory, idp_factory,
+                                                        http_session):
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    idp.restart()            # in-memory grants are gone: the token is revoked
+    time.sleep(3.5)
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    assert len([c for c in r.raw.headers.getlist("Set-Cookie") if "Max-Age=0" in c]) >= 4
+    assert "RXA00090: provider generic: token refresh failed" in httpd.log_text()
+    # signed out now, not looping: the next request goes to login without a refresh
+    before = len(refreshes(idp))
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and len(refreshes(idp)) == before
+
+
+def httpd_children(httpd):
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == httpd.pid:
+                    pids.append(int(d))
+            except OSError:
+                pass
+    return pids
+
+
+def test_concurrent_requests_share_one_refresh_per_process(httpd_factory, idp_factory,
+                                                           http_session, session_factory):
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in http_session.cookies
+                       if c.name.startswith("__Host-"))
+    time.sleep(3.5)
+
+    def one(_):
+        return session_factory().get(httpd.https_url("/private/"), allow_redirects=False,
+                                     headers={**HTML, "Cookie": cookie}).status_code
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(one, range(20)))
+    assert statuses == [200] * 20
+    n = len(refreshes(idp))
+    assert 1 <= n <= len(httpd_children(httpd)), (n, httpd_children(httpd))
