@@ -47,7 +47,9 @@ typedef struct rxa_issuer_snap {
     rxa_metadata_t *md;
     rxa_jwks_t *keys;                   /* the signing keys we can use */
     rxa_jws_algset_t algs;              /* md->signing_algs as a set */
-    apr_time_t fetched;
+    apr_time_t fetched;                 /* the metadata */
+    apr_time_t keys_fetched;            /* the key set */
+    apr_uint32_t key_gen;               /* the shared generation it reflects */
 } rxa_issuer_snap_t;
 
 /* One distinct issuer, shared by every provider (in every vhost) naming it. */
@@ -58,25 +60,48 @@ typedef struct rxa_issuer {
     void *volatile snap;                /* rxa_issuer_snap_t *, atomic */
     apr_pool_t *pool;                   /* snapshots live here */
     apr_thread_mutex_t *lock;           /* one fetcher at a time */
-    apr_time_t next_try;                /* when a failed issuer is retried */
+    apr_time_t next_try;                /* when a failed fetch is retried */
+    apr_time_t keys_tried;              /* last unknown-kid refetch */
+    /* Bumped by the process that finds the key set changed; the others
+     * see it and fetch too, so a rotation reaches every worker process.
+     * In shared memory when rxa_issuers_share_generations succeeded. */
+    volatile apr_uint32_t *key_gen;
+    apr_uint32_t key_gen_private;
     apr_interval_time_t backoff;
     const char *last_err;               /* tagged, for the error page log */
 } rxa_issuer_t;
 
 #define RXA_BACKOFF_MIN apr_time_from_sec(2)
 #define RXA_BACKOFF_MAX apr_time_from_sec(300)
+/* SPEC 2: metadata refreshed every 24 h, the key set every hour, and at
+ * once, but at most this often, when a token names an unknown kid. */
+#define RXA_METADATA_MAX_AGE apr_time_from_sec(24 * 3600)
+#define RXA_JWKS_MAX_AGE apr_time_from_sec(3600)
+#define RXA_JWKS_MIN_INTERVAL apr_time_from_sec(10)
 
 /* A new issuer whose memory lives until PCONF is cleared. */
 rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
                                 const char *ca_file, long timeout_ms);
+
+/* Put the issuers' key-set generations in anonymous shared memory (in
+ * PCONF, inherited by the worker processes). */
+apr_status_t rxa_issuers_share_generations(apr_pool_t *pconf,
+                                           rxa_issuer_t *const *issuers,
+                                           int n);
 
 /* Fetch every issuer's metadata, then every JWKS, in parallel. Failed
  * issuers get last_err set and a retry time. Returns how many failed. */
 int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                          int n, apr_time_t now);
 
-/* The current snapshot; when there is none and a retry is due, one caller
- * retries (others do not wait). NULL while unavailable. */
+/* The current snapshot; when there is none and a retry is due, or the one
+ * there is due for its periodic refresh, one caller fetches (the others do
+ * not wait). NULL while unavailable. */
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now);
+
+/* A token named a kid the key set lacks: fetch the key set again, at most
+ * once per RXA_JWKS_MIN_INTERVAL per issuer, and return the snapshot to
+ * verify with (the new one, or the current one when throttled or failed). */
+rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now);
 
 #endif

@@ -97,6 +97,10 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
 
     if (all->nelts == 0)
         return;
+    if (rxa_issuers_share_generations(pconf, issuers, all->nelts) != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "RXA00013: no shared "
+                     "memory for key-set generations: a provider's key "
+                     "rotation reaches each worker process on its own");
     rxa_issuers_discover(ptemp, issuers, all->nelts, now);
     for (i = 0; i < all->nelts; i++) {
         rxa_issuer_t *iss = issuers[i];

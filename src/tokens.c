@@ -125,9 +125,21 @@ json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
     rxa_claims_expect_t expect;
     rxa_jws_t *jws;
     const char *err = NULL;
+    apr_status_t rv;
 
-    if (rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
-                       snap->algs, &jws, &err) != APR_SUCCESS) {
+    rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
+                        snap->algs, &jws, &err);
+    /* an unknown kid: the IdP may have rotated its keys (SPEC 2) */
+    if (rv == APR_NOTFOUND && p->iss) {
+        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
+                                                                 apr_time_now());
+        if (fresh && fresh != snap) {
+            snap = fresh;
+            rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
+                                snap->keys, snap->algs, &jws, &err);
+        }
+    }
+    if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "ID token: %s", err);
         return NULL;
     }

@@ -1,4 +1,6 @@
 /* OpenID Connect discovery: see rxa_discovery.h. */
+#include <apr_atomic.h>
+#include <apr_shm.h>
 #include <apr_strings.h>
 
 #include "rxa_discovery.h"
@@ -177,6 +179,7 @@ rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
     iss->ca_file = ca_file;
     iss->timeout_ms = timeout_ms;
     iss->backoff = RXA_BACKOFF_MIN;
+    iss->key_gen = &iss->key_gen_private;
     /* Its own pool: refreshed snapshots are made from request threads. */
     apr_pool_create(&iss->pool, NULL);
     apr_pool_tag(iss->pool, "rxa_issuer");
@@ -184,6 +187,48 @@ rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
                               apr_pool_cleanup_null);
     apr_thread_mutex_create(&iss->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
     return iss;
+}
+
+apr_status_t rxa_issuers_share_generations(apr_pool_t *pconf,
+                                           rxa_issuer_t *const *issuers,
+                                           int n)
+{
+    apr_shm_t *shm;
+    volatile apr_uint32_t *gens;
+    apr_status_t rv;
+    int i;
+
+    if (n == 0)
+        return APR_SUCCESS;
+    rv = apr_shm_create(&shm, sizeof(apr_uint32_t) * (apr_size_t)n, NULL, pconf);
+    if (rv != APR_SUCCESS)
+        return rv;
+    gens = apr_shm_baseaddr_get(shm);
+    for (i = 0; i < n; i++) {
+        gens[i] = 0;
+        issuers[i]->key_gen = &gens[i];
+    }
+    return APR_SUCCESS;
+}
+
+/* Whether two key sets hold the same kids (order aside). */
+static int jwks_same_kids(const rxa_jwks_t *a, const rxa_jwks_t *b)
+{
+    int i, j;
+
+    if (a->keys->nelts != b->keys->nelts)
+        return 0;
+    for (i = 0; i < a->keys->nelts; i++) {
+        const char *kid = APR_ARRAY_IDX(a->keys, i, rxa_jwk_t *)->kid;
+        int found = 0;
+        for (j = 0; j < b->keys->nelts && !found; j++) {
+            const char *other = APR_ARRAY_IDX(b->keys, j, rxa_jwk_t *)->kid;
+            found = kid && other ? !strcmp(kid, other) : kid == other;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
 }
 
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
@@ -258,6 +303,8 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
             snaps[i] = apr_pcalloc(iss->pool, sizeof(**snaps));
             snaps[i]->md = md;
             snaps[i]->fetched = now;
+            snaps[i]->keys_fetched = now;
+            snaps[i]->key_gen = apr_atomic_read32(iss->key_gen);
             reqs[i]->url = md->jwks_uri;
             todo++;
             continue;
@@ -332,13 +379,110 @@ static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
     return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
 }
 
+/* Fetch the key set of SNAP's issuer into a new snapshot; under iss->lock. */
+static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
+                                            const rxa_issuer_snap_t *snap,
+                                            apr_time_t now, int local)
+{
+    rxa_http_req_t req, *reqs[1] = { &req };
+    rxa_http_opts_t opts;
+    rxa_issuer_snap_t *fresh = NULL;
+    const char *err = NULL;
+    apr_pool_t *ptemp;
+
+    apr_pool_create(&ptemp, iss->pool);
+    memset(&req, 0, sizeof(req));
+    memset(&opts, 0, sizeof(opts));
+    opts.timeout_ms = iss->timeout_ms;
+    opts.max_body = RXA_JWKS_MAX_LEN;
+    req.url = snap->md->jwks_uri;
+    req.ca_file = iss->ca_file;
+    rxa_http_run(ptemp, reqs, 1, &opts);
+    if (req.rv != APR_SUCCESS || req.status != 200)
+        err = req.rv ? req.err : apr_psprintf(ptemp, "HTTP %ld", req.status);
+    else {
+        fresh = apr_pmemdup(iss->pool, snap, sizeof(*snap));
+        fresh->keys_fetched = now;
+        if (!(fresh->keys = rxa_jwks_parse(iss->pool, req.body, req.len, &err)))
+            fresh = NULL;
+        /* a change found here is announced; one announced elsewhere adopted */
+        else if (local && !jwks_same_kids(fresh->keys, snap->keys))
+            fresh->key_gen = apr_atomic_inc32(iss->key_gen) + 1;
+        else
+            fresh->key_gen = apr_atomic_read32(iss->key_gen);
+    }
+    if (fresh) {
+        rxa_log(RXA_LOG_MARK, RXA_LOG_INFO, APR_SUCCESS, "RXA02117: issuer "
+                "%s: key set fetched again, %d signing keys", iss->url,
+                fresh->keys->keys->nelts);
+        issuer_publish(iss, fresh);
+    }
+    else
+        rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02118: issuer "
+                "%s: fetching the key set %s again failed: %s", iss->url,
+                snap->md->jwks_uri, err);
+    apr_pool_destroy(ptemp);
+    return fresh;
+}
+
+rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now)
+{
+    rxa_issuer_snap_t *snap;
+
+    apr_thread_mutex_lock(iss->lock);
+    snap = issuer_snap(iss);
+    /* another thread fetched while this one waited, or too soon again */
+    if (snap && snap->keys_fetched < now
+        && now - iss->keys_tried >= RXA_JWKS_MIN_INTERVAL) {
+        iss->keys_tried = now;
+        issuer_fetch_keys(iss, snap, now, 1);
+    }
+    snap = issuer_snap(iss);
+    apr_thread_mutex_unlock(iss->lock);
+    return snap;
+}
+
+/* Periodic refresh of a working issuer; the current snapshot stays in use
+ * until a new one is published, and a failure only delays the next try. */
+static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
+                               apr_time_t now)
+{
+    apr_pool_t *ptemp;
+
+    if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
+        return;
+    if (issuer_snap(iss) == snap && now >= iss->next_try) {
+        if (now - snap->fetched >= RXA_METADATA_MAX_AGE) {
+            apr_pool_create(&ptemp, iss->pool);
+            if (rxa_issuers_discover(ptemp, &iss, 1, now))
+                rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02119: "
+                        "issuer %s: refreshing its metadata failed (%s); the "
+                        "current metadata stays in use", iss->url,
+                        iss->last_err);
+            apr_pool_destroy(ptemp);
+        }
+        else if (!issuer_fetch_keys(iss, snap, now,
+                                    snap->key_gen == apr_atomic_read32(iss->key_gen))) {
+            iss->next_try = now + iss->backoff;
+            iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
+                ? RXA_BACKOFF_MAX : iss->backoff * 2;
+        }
+    }
+    apr_thread_mutex_unlock(iss->lock);
+}
+
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
 {
     rxa_issuer_snap_t *snap = issuer_snap(iss);
     apr_pool_t *ptemp;
 
-    if (snap)
-        return snap;
+    if (snap) {
+        if (now - snap->keys_fetched >= RXA_JWKS_MAX_AGE
+            || now - snap->fetched >= RXA_METADATA_MAX_AGE
+            || snap->key_gen != apr_atomic_read32(iss->key_gen))
+            issuer_refresh_due(iss, snap, now);
+        return issuer_snap(iss);
+    }
     /* Unavailable: one thread retries when due, the others answer 503. */
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
         return NULL;

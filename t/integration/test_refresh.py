@@ -130,3 +130,21 @@ def test_concurrent_requests_share_one_refresh_per_process(httpd_factory, idp_fa
     assert statuses == [200] * 20
     n = len(refreshes(idp))
     assert 1 <= n <= len(httpd_children(httpd)), (n, httpd_children(httpd))
+
+
+def test_key_rotation(httpd_factory, idp_factory, http_session, session_factory):
+    """The provider restarts with new signing keys: new sign-ins work
+    without restarting httpd (an unknown kid fetches the key set again),
+    and sessions signed by the old key are sent to login."""
+    httpd, idp = start(httpd_factory, idp_factory, scopes="groups", ttl=300)
+    sign_in(http_session, httpd)
+    old_kids = {k["kid"] for k in idp.jwks()["keys"]}
+    idp.restart(new_keys="replace")
+    assert not old_kids & {k["kid"] for k in idp.jwks()["keys"]}
+    newcomer = session_factory()
+    sign_in(newcomer, httpd)
+    assert newcomer.get(httpd.https_url("/private/"), headers=HTML,
+                        allow_redirects=False).status_code == 200
+    assert "RXA02117: issuer %s: key set fetched again" % idp.issuer in httpd.log_text()
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
