@@ -10,6 +10,8 @@ void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s)
     rxa_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
 
     sc->http_timeout = -1;
+    sc->clock_skew = -1;
+    sc->login_auto_redirect = -1;
     return sc;
 }
 
@@ -32,6 +34,10 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     RXA_MERGE_PTR(ca_file);
     conf->http_timeout = add->http_timeout >= 0 ? add->http_timeout
                                                 : base->http_timeout;
+    conf->clock_skew = add->clock_skew >= 0 ? add->clock_skew
+                                            : base->clock_skew;
+    conf->login_auto_redirect = add->login_auto_redirect >= 0
+        ? add->login_auto_redirect : base->login_auto_redirect;
     return conf;
 }
 
@@ -87,7 +93,10 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
         sc->sync_path = RXA_DEFAULT_SYNC_PATH;
     if (sc->http_timeout < 0)
         sc->http_timeout = RXA_DEFAULT_HTTP_TIMEOUT;
-    sc->clock_skew = RXA_DEFAULT_CLOCK_SKEW;
+    if (sc->clock_skew < 0)
+        sc->clock_skew = RXA_DEFAULT_CLOCK_SKEW;
+    if (sc->login_auto_redirect < 0)
+        sc->login_auto_redirect = 0;
     if (!sc->cookie_secrets && env_secret && *env_secret) {
         sc->cookie_secrets = apr_array_make(p, 1, sizeof(const char *));
         APR_ARRAY_PUSH(sc->cookie_secrets, const char *) =
@@ -179,6 +188,24 @@ static const char *set_http_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_clock_skew(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    char *end;
+    long secs = strtol(arg, &end, 10);
+
+    if (*end || end == arg || secs < 0 || secs > 600)
+        return "RXA00006: ReflexAuthClockSkew takes whole seconds, 0 to 600";
+    sc->clock_skew = apr_time_from_sec(secs);
+    return NULL;
+}
+
+static const char *set_login_auto_redirect(cmd_parms *cmd, void *dc, int on)
+{
+    rxa_srv_conf(cmd->server)->login_auto_redirect = on;
+    return NULL;
+}
+
 static const char *set_remote_user_claim(cmd_parms *cmd, void *dcv,
                                          const char *arg)
 {
@@ -231,6 +258,13 @@ const command_rec rxa_cmds[] = {
     AP_INIT_TAKE1("ReflexAuthHTTPTimeout", set_http_timeout, NULL, RSRC_CONF,
         "seconds (1-300) any call to an identity provider may take, "
         "connecting included (default 5)"),
+    AP_INIT_TAKE1("ReflexAuthClockSkew", set_clock_skew, NULL, RSRC_CONF,
+        "seconds (0-600) of clock difference allowed when checking a "
+        "token's exp, iat and nbf (default 60)"),
+    AP_INIT_FLAG("ReflexAuthLoginAutoRedirect", set_login_auto_redirect,
+        NULL, RSRC_CONF,
+        "On: with exactly one provider, the login page goes straight to it "
+        "instead of showing its button (default Off)"),
     AP_INIT_TAKE1("ReflexAuthRemoteUserClaim", set_remote_user_claim, NULL,
         OR_AUTHCFG,
         "the claim REMOTE_USER is set from (default sub); a user without "

@@ -181,6 +181,11 @@ static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     unique_param(r, q, "redirect_to", &raw_to);
     redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
     unique_param(r, q, "provider", &name);
+    /* SPEC 4.2: never straight to the IdP, unless asked and unambiguous */
+    if (!name && sc->login_auto_redirect == 1 && sc->providers->nelts == 1)
+        return login_start(r, sc, APR_ARRAY_IDX(sc->providers, 0,
+                                                rxa_provider_t *),
+                           origin, redirect_to);
     if (!name)
         return rxa_page_login(r, sc, redirect_to);
     if (!(p = rxa_provider_find(sc->providers, name))) {

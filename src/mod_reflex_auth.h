@@ -51,12 +51,13 @@ typedef struct rxa_srv_conf {
     const char *sync_path;
     const char *ca_file;
     apr_interval_time_t http_timeout;
+    apr_interval_time_t clock_skew;
+    int login_auto_redirect;                /* -1 unset, 0 off, 1 on */
 
     /* Derived at start-up, not merged: */
     int in_use;                             /* anything configures us */
     apr_array_header_t *providers;          /* rxa_provider_t * */
     rxa_seal_keyring_t *keyring;            /* from cookie_secrets */
-    apr_interval_time_t clock_skew;
     const char *config_error;               /* why this server cannot work */
 } rxa_srv_conf_t;
 
