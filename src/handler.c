@@ -457,6 +457,9 @@ int rxa_quick_handler(request_rec *r, int lookup)
     sc = rxa_srv_conf(r->server);
     if (!sc->providers || !sc->keyring)
         return DECLINED;
+    if (!strncmp(path, sc->sync_path, strlen(sc->sync_path))
+        && !strcmp(path + strlen(sc->sync_path), ".js"))
+        return rxa_sync_script(r);
     if (strcmp(path, sc->login_path) && strcmp(path, sc->callback_path)
         && strcmp(path, sc->logout_path) && strcmp(path, sc->forbidden_path)
         && strcmp(path, sc->sync_path))

@@ -147,6 +147,9 @@ void rxa_authz_register(apr_pool_t *p);
 /* handler.c */
 int rxa_quick_handler(request_rec *r, int lookup);
 
+/* sync_script.c */
+int rxa_sync_script(request_rec *r);
+
 /* pages.c */
 const char *rxa_error_id(request_rec *r);
 int rxa_page_error(request_rec *r, int status, const char *title,

@@ -159,7 +159,7 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
                "  var to = %s;\n"
                "  function go() {\n"
                "    try { localStorage.setItem('reflex_auth_sync', "
-               "String(Date.now())); } catch (e) {}\n"
+               "JSON.stringify({t: Date.now(), s: 'in'})); } catch (e) {}\n"
                "    location.replace(to);\n"
                "  }\n"
                "  fetch(%s, {method: 'POST', credentials: 'same-origin', "
