@@ -170,6 +170,14 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             why = "the access token has expired and there is no refresh token";
         if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
                                                   NULL, NULL, &why))) {
+            /* userinfo adds what the ID token lacks (SPEC 8) */
+            json_t *info = rxa_userinfo_claims(r, sc, p, snap, s,
+                                               rxa_json_get_str(claims, "sub"));
+            if (info) {
+                claims = json_deep_copy(claims);
+                rxa_json_pool_own(r->pool, claims);
+                json_object_update_missing(claims, info);
+            }
             cached->session = s;
             cached->provider = p;
             cached->claims = claims;

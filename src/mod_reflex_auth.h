@@ -132,7 +132,11 @@ const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
                                     json_t *resp, const rxa_session_t *old,
                                     const char *nonce, rxa_session_t *s,
                                     json_t **claims);
-void rxa_refresh_child_init(apr_pool_t *pchild);
+void rxa_tokens_child_init(apr_pool_t *pchild);
+json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const struct rxa_issuer_snap *snap,
+                            const rxa_session_t *s, const char *sub);
 const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
                         const rxa_provider_t *p,
                         const struct rxa_issuer_snap *snap,

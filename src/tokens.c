@@ -83,18 +83,16 @@ json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
     return resp;
 }
 
-/* Userinfo (SPEC 4.4): its sub must be the ID token's. */
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_issuer_snap_t *snap,
-                               const char *access_token, const char *sub)
+/* GET userinfo with the access token: the claims, or NULL and *WHY. */
+static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
+                              const rxa_issuer_snap_t *snap,
+                              const char *access_token, const char **why)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
-    const char *err, *usub;
+    const char *err;
     json_t *info;
 
-    if (!snap->md->userinfo_endpoint)
-        return NULL;
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
     req.url = snap->md->userinfo_endpoint;
@@ -103,17 +101,135 @@ const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
         apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
     rxa_http_run(r->pool, reqs, 1, &opts);
     if (req.rv != APR_SUCCESS)
-        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
-    if (req.status != 200)
-        return apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
+        *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
+    else if (req.status != 200)
+        *why = apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
                             req.status);
-    if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
-                                       TOKEN_RESPONSE_MAX, &err)))
-        return apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
+    else if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
+                                            TOKEN_RESPONSE_MAX, &err)))
+        *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
+    else
+        return info;
+    return NULL;
+}
+
+/* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. */
+const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_issuer_snap_t *snap,
+                               const char *access_token, const char *sub)
+{
+    const char *why = NULL, *usub;
+    json_t *info;
+
+    if (!snap->md->userinfo_endpoint)
+        return NULL;
+    if (!(info = userinfo_fetch(r, sc, snap, access_token, &why)))
+        return why;
     usub = rxa_json_get_str(info, "sub");
     if (!usub || strcmp(usub, sub))
         return "userinfo names another subject than the ID token";
     return NULL;
+}
+
+/* --- userinfo, cached per process ---------------------------------------------- */
+
+/* Claims from userinfo are kept for at most 30 minutes (SPEC-style bound),
+ * keyed by the access token's digest, so a new access token (refresh, new
+ * sign-in) fetches them again. */
+#define USERINFO_MAX_AGE apr_time_from_sec(30 * 60)
+#define USERINFO_MAX_ENTRIES 4096
+
+typedef struct userinfo_entry {
+    char *json;                 /* the claims, serialized (malloc) */
+    apr_time_t fetched;
+} userinfo_entry_t;
+
+static apr_pool_t *userinfo_pool;
+static apr_thread_mutex_t *userinfo_lock;
+static apr_hash_t *userinfo_table;
+
+static const char *token_digest(apr_pool_t *pool, const char *prefix,
+                                const char *token);
+
+static apr_status_t userinfo_entry_free(void *data)
+{
+    free(((userinfo_entry_t *)data)->json);
+    return APR_SUCCESS;
+}
+
+/* Drop expired entries; when still full, drop everything (a flood of new
+ * tokens: better to fetch again than to grow). */
+static void userinfo_expire(apr_time_t now)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, userinfo_table); hi; ) {
+        const void *key;
+        void *val;
+        apr_hash_this(hi, &key, NULL, &val);
+        hi = apr_hash_next(hi);
+        if (now - ((userinfo_entry_t *)val)->fetched > USERINFO_MAX_AGE) {
+            apr_hash_set(userinfo_table, key, APR_HASH_KEY_STRING, NULL);
+            userinfo_entry_free(val);
+        }
+    }
+    if (apr_hash_count(userinfo_table) >= USERINFO_MAX_ENTRIES) {
+        for (hi = apr_hash_first(NULL, userinfo_table); hi; hi = apr_hash_next(hi)) {
+            void *val;
+            apr_hash_this(hi, NULL, NULL, &val);
+            userinfo_entry_free(val);
+        }
+        apr_pool_clear(userinfo_pool);
+        userinfo_table = apr_hash_make(userinfo_pool);
+    }
+}
+
+json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const rxa_issuer_snap_t *snap,
+                            const rxa_session_t *s, const char *sub)
+{
+    const char *key, *why = NULL, *usub;
+    userinfo_entry_t *e;
+    apr_time_t now = apr_time_now();
+    json_t *info = NULL;
+
+    if (!snap->md->userinfo_endpoint || !userinfo_lock)
+        return NULL;
+    key = token_digest(r->pool, p->name, s->access_token);
+    apr_thread_mutex_lock(userinfo_lock);
+    e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
+    if (e && now - e->fetched <= USERINFO_MAX_AGE)
+        info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
+                                     TOKEN_RESPONSE_MAX, &why);
+    apr_thread_mutex_unlock(userinfo_lock);
+    if (info)
+        return info;
+
+    if (!(info = userinfo_fetch(r, sc, snap, s->access_token, &why))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
+                      "userinfo not used for this request: %s", p->name, why);
+        return NULL;
+    }
+    usub = rxa_json_get_str(info, "sub");
+    if (!usub || strcmp(usub, sub)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider %s: "
+                      "userinfo names another subject than the ID token; "
+                      "ignored", p->name);
+        return NULL;
+    }
+    apr_thread_mutex_lock(userinfo_lock);
+    userinfo_expire(now);
+    if (!apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING)) {
+        e = apr_palloc(userinfo_pool, sizeof(*e));
+        e->json = json_dumps(info, JSON_COMPACT);
+        e->fetched = now;
+        if (e->json)
+            apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
+                         APR_HASH_KEY_STRING, e);
+    }
+    apr_thread_mutex_unlock(userinfo_lock);
+    return info;
 }
 
 json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
@@ -214,27 +330,29 @@ static apr_thread_mutex_t *refresh_lock;
 static apr_thread_cond_t *refresh_done;
 static apr_hash_t *refresh_table;
 
-void rxa_refresh_child_init(apr_pool_t *pchild)
+void rxa_tokens_child_init(apr_pool_t *pchild)
 {
     apr_pool_create(&refresh_pool, pchild);
     apr_thread_mutex_create(&refresh_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     apr_thread_cond_create(&refresh_done, pchild);
     refresh_table = apr_hash_make(refresh_pool);
+    apr_pool_create(&userinfo_pool, pchild);
+    apr_thread_mutex_create(&userinfo_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    userinfo_table = apr_hash_make(userinfo_pool);
 }
 
-/* The table key: a digest, so the refresh token itself is not kept. */
-static const char *refresh_key(apr_pool_t *pool, const char *provider,
-                               const char *refresh_token)
+/* A table key for a token: a digest, so the token itself is not kept. */
+static const char *token_digest(apr_pool_t *pool, const char *prefix,
+                                const char *token)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     char *hex;
 
-    EVP_Digest(refresh_token, strlen(refresh_token), md, &len, EVP_sha256(),
-               NULL);
+    EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL);
     hex = apr_palloc(pool, len * 2 + 1);
     ap_bin2hex(md, len, hex);
-    return apr_pstrcat(pool, provider, ":", hex, NULL);
+    return apr_pstrcat(pool, prefix, ":", hex, NULL);
 }
 
 /* Forget finished refreshes nobody can still be waiting for. */
@@ -291,7 +409,7 @@ const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
                         const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
                         const rxa_session_t *old, rxa_session_t **out)
 {
-    const char *key = refresh_key(r->pool, p->name, old->refresh_token);
+    const char *key = token_digest(r->pool, p->name, old->refresh_token);
     refresh_entry_t *e;
     rxa_session_t s;
     const char *why;

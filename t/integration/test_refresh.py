@@ -148,3 +148,32 @@ def test_key_rotation(httpd_factory, idp_factory, http_session, session_factory)
     assert "RXA02117: issuer %s: key set fetched again" % idp.issuer in httpd.log_text()
     r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
     assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+
+
+def test_userinfo_claims_cached_per_process(httpd_factory, idp_factory, http_session,
+                                            echo_backend):
+    """With claims only in userinfo, the backend still sees them; userinfo
+    is fetched once per access token per process, not per request."""
+    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
+    idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
+    httpd.start(conf="""
+ReflexAuthExtraScopes groups
+ProxyPass /app/ %s/
+<Location /app/>
+    AuthType ReflexOIDC
+    Require reflex-claim groups staff
+</Location>
+""" % echo_backend.url, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fapp%2F")
+    follow(http_session, url, headers=HTML, meta_refresh=False,
+           stop=lambda u: u.startswith(httpd.https_url("/app")))
+    path = urllib.parse.urlsplit(idp.discovery()["userinfo_endpoint"]).path
+    at_login = len(idp.requests_log(path))
+    for _ in range(10):
+        r = http_session.get(httpd.https_url("/app/x"), headers=HTML)
+        assert r.status_code == 200
+        got = {k.lower(): v for k, v in r.json()["headers"]}
+        assert got["x-reflex-user-email"] == "alice@example.test"
+        assert got["x-reflex-user-groups"] == "admins,staff"
+    per_request = len(idp.requests_log(path)) - at_login
+    assert 1 <= per_request <= len(httpd_children(httpd)), per_request
