@@ -149,13 +149,16 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         rxa_issuer_snap_t *snap;
         rxa_session_t *s;
         const char *why = NULL;
+        rxa_audit_reason_e reason = RXA_AUDIT_R_TOKENS_INVALID;
         apr_status_t rv = rxa_session_read(r, sc, p, &s);
         json_t *claims;
 
         if (rv == APR_NOTFOUND)
             continue;
-        if (rv != APR_SUCCESS)
+        if (rv != APR_SUCCESS) {
             why = "cookies do not open or belong to different sign-ins";
+            reason = RXA_AUDIT_R_STALE_COOKIES;
+        }
         else if (!(snap = rxa_issuer_get(p->iss, apr_time_now())))
             return HTTP_SERVICE_UNAVAILABLE;
         else if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
@@ -165,9 +168,13 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                 s = fresh;
                 rxa_session_set_cookies(r, sc, s);
             }
+            else
+                reason = RXA_AUDIT_R_REFRESH_FAILED;
         }
-        else if (s->expires_at <= now)
+        else if (s->expires_at <= now) {
             why = "the access token has expired and there is no refresh token";
+            reason = RXA_AUDIT_R_ACCESS_TOKEN_EXPIRED;
+        }
         if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
                                                   NULL, NULL, &why))) {
             /* userinfo adds what the ID token lacks (SPEC 8) */
@@ -188,6 +195,8 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00062: provider %s: "
                       "session cookies treated as absent and cleared: %s",
                       p->name, why);
+        rxa_audit(r, RXA_AUDIT_SESSION_EXPIRED, RXA_AUDIT_FAILURE, reason,
+                  p->name, NULL, NULL);
         rxa_session_clear_cookies(r, sc, p);
     }
     return OK;

@@ -40,9 +40,13 @@ static const rxa_identity_t *request_identity(request_rec *r)
  * that Basic auth prompts again); for us that user is signed in and simply
  * not let in, so the error document for that 401 (and a 403 from elsewhere)
  * is the forbidden page, which answers 403 (SPEC 8). */
-static authz_status deny(request_rec *r)
+static authz_status deny(request_rec *r, rxa_audit_reason_e reason)
 {
     const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
+    const rxa_identity_t *who = request_identity(r);
+
+    rxa_audit(r, RXA_AUDIT_ACCESS_DENIED, RXA_AUDIT_FAILURE, reason,
+              who ? who->provider->name : NULL, who ? who->sub : NULL, NULL);
 
     ap_custom_response(r, HTTP_UNAUTHORIZED, sc->forbidden_path);
     ap_custom_response(r, HTTP_FORBIDDEN, sc->forbidden_path);
@@ -81,7 +85,7 @@ static authz_status claim_check(request_rec *r, const char *line,
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     if (!who)
-        return deny(r);
+        return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH);
     claim = ap_getword_conf(r->pool, &line);
     v = json_object_get(who->claims, claim);
     while (v && *(value = ap_getword_conf(r->pool, &line)))
@@ -89,7 +93,7 @@ static authz_status claim_check(request_rec *r, const char *line,
             return AUTHZ_GRANTED;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00082: access denied: "
                   "claim %s does not match", ap_escape_logitem(r->pool, claim));
-    return deny(r);
+    return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH);
 }
 
 static authz_status provider_check(request_rec *r, const char *line,
@@ -101,13 +105,13 @@ static authz_status provider_check(request_rec *r, const char *line,
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     if (!who)
-        return deny(r);
+        return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH);
     while (*(name = ap_getword_conf(r->pool, &line)))
         if (!strcasecmp(name, who->provider->name))
             return AUTHZ_GRANTED;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00083: access denied: "
                   "signed in with provider %s", who->provider->name);
-    return deny(r);
+    return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH);
 }
 
 static const authz_provider claim_provider = { claim_check, parse_claim_line };

@@ -22,6 +22,7 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
 {
     const rxa_srv_conf_t *base = basev, *add = addv;
     rxa_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+    int i;
 
     RXA_MERGE_PTR(provider_specs);
     RXA_MERGE_PTR(extra_scopes);
@@ -36,6 +37,9 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
                                                 : base->http_timeout;
     conf->clock_skew = add->clock_skew >= 0 ? add->clock_skew
                                             : base->clock_skew;
+    RXA_MERGE_PTR(audit_log);
+    for (i = 0; i < RXA_PAGE_NKINDS; i++)
+        RXA_MERGE_PTR(pages[i]);
     conf->login_auto_redirect = add->login_auto_redirect >= 0
         ? add->login_auto_redirect : base->login_auto_redirect;
     return conf;
@@ -206,6 +210,33 @@ static const char *set_login_auto_redirect(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_audit_log(cmd_parms *cmd, void *dc, const char *arg)
+{
+    rxa_srv_conf(cmd->server)->audit_log = arg;
+    return NULL;
+}
+
+/* Templates are read and checked here, so a bad one fails `apachectl -t`. */
+static const char *set_page(cmd_parms *cmd, void *dc, const char *kind,
+                            const char *file)
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    int k = rxa_page_kind_parse(kind);
+    const char *err = NULL;
+    rxa_template_t *tpl;
+
+    if (k < 0)
+        return apr_psprintf(cmd->pool, "RXA00007: ReflexAuthPage: '%s' is not "
+                            "one of login, callback, logout, forbidden, error",
+                            kind);
+    if (rxa_template_load(cmd->pool, ap_server_root_relative(cmd->pool, file),
+                          &tpl, &err) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "RXA00008: ReflexAuthPage %s: %s", kind,
+                            err);
+    sc->pages[k] = tpl;
+    return NULL;
+}
+
 static const char *set_remote_user_claim(cmd_parms *cmd, void *dcv,
                                          const char *arg)
 {
@@ -265,6 +296,14 @@ const command_rec rxa_cmds[] = {
         NULL, RSRC_CONF,
         "On: with exactly one provider, the login page goes straight to it "
         "instead of showing its button (default Off)"),
+    AP_INIT_TAKE1("ReflexAuthAuditLog", set_audit_log, NULL, RSRC_CONF,
+        "FILE or \"|program\": one JSON line per sign-in event (login_started, "
+        "login_completed, logout, token_refresh, session_expired, "
+        "access_denied)"),
+    AP_INIT_TAKE2("ReflexAuthPage", set_page, NULL, RSRC_CONF,
+        "login|callback|logout|forbidden|error FILE: an HTML template with "
+        "{{providers}}, {{redirect_to}}, {{error}}, {{error_id}}, "
+        "{{provider}}, {{csp_nonce}}; every value is HTML-escaped"),
     AP_INIT_TAKE1("ReflexAuthRemoteUserClaim", set_remote_user_claim, NULL,
         OR_AUTHCFG,
         "the claim REMOTE_USER is set from (default sub); a user without "

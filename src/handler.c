@@ -103,6 +103,8 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                       "login with provider %s: its issuer cannot be used: %s",
                       id, p->name, p->iss && p->iss->last_err
                       ? p->iss->last_err : "not discovered");
+        rxa_audit(r, RXA_AUDIT_LOGIN_STARTED, RXA_AUDIT_FAILURE,
+                  RXA_AUDIT_R_PROVIDER_UNAVAILABLE, p->name, NULL, id);
         return rxa_page_error(r, HTTP_SERVICE_UNAVAILABLE,
                               "Sign-in is unavailable", "The identity provider "
                               "cannot be reached right now. Please try again "
@@ -164,6 +166,8 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00044: login with "
                   "provider %s started, redirect_uri %s", p->name,
                   redirect_uri);
+    rxa_audit(r, RXA_AUDIT_LOGIN_STARTED, RXA_AUDIT_SUCCESS, RXA_AUDIT_R_NONE,
+              p->name, NULL, NULL);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Location", location);
     return HTTP_MOVED_TEMPORARILY;
@@ -192,6 +196,8 @@ static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
         const char *id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00045: [error id %s] "
                       "login asked for an unknown provider", id);
+        rxa_audit(r, RXA_AUDIT_LOGIN_STARTED, RXA_AUDIT_FAILURE,
+                  RXA_AUDIT_R_UNKNOWN_PROVIDER, NULL, NULL, id);
         return rxa_page_error(r, HTTP_NOT_FOUND, "Unknown provider",
                               "There is no such sign-in provider here.", id);
     }
@@ -259,15 +265,19 @@ static void login_state_clear(request_rec *r, rxa_srv_conf_t *sc,
         apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
 }
 
-/* A failed sign-in: log with the error id, answer with the error page. */
-static int callback_fail(request_rec *r, int status, const char *title,
-                         const char *message, const char *why)
+/* A failed sign-in: log and audit with the error id, answer with the
+ * error page. */
+static int callback_fail(request_rec *r, int status, const char *message,
+                         const char *why, rxa_audit_reason_e reason,
+                         const char *provider)
 {
     const char *id = rxa_error_id(r);
 
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00050: [error id %s] "
                   "sign-in failed: %s", id, why);
-    return rxa_page_error(r, status, title, message, id);
+    rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_FAILURE, reason,
+              provider, NULL, id);
+    return rxa_page_error(r, status, "Sign-in failed", message, id);
 }
 
 static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
@@ -296,55 +306,70 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00051: [error id %s] "
                       "callback without a matching login state (expired, "
                       "already used, or from another browser)", id);
+        rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_FAILURE,
+                  RXA_AUDIT_R_CSRF_STATE_MISMATCH, NULL, NULL, id);
         return rxa_page_expired(r, sc, id);
     }
     login_state_clear(r, sc, ls);
     if (!(p = rxa_provider_find(sc->providers, ls->provider))
         || !(snap = provider_snap(p)))
-        return callback_fail(r, HTTP_SERVICE_UNAVAILABLE, "Sign-in failed",
+        return callback_fail(r, HTTP_SERVICE_UNAVAILABLE,
                              "The identity provider cannot be used right now.",
                              "the provider of this login is gone or its issuer "
-                             "cannot be used");
+                             "cannot be used", RXA_AUDIT_R_PROVIDER_UNAVAILABLE,
+                             ls->provider);
     if (error) {
         const char *desc = NULL;
         unique_param(r, q, "error_description", &desc);
+        rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_FAILURE,
+                  RXA_AUDIT_R_IDP_ERROR, p->name, NULL, NULL);
         return rxa_page_idp_error(r, p, error, desc);
     }
     if (iss && !rxa_issuer_matches(snap->md->issuer, iss)
         && !(snap->md->issuer_is_template && rxa_issuer_matches(iss, snap->md->issuer)))
-        return callback_fail(r, HTTP_BAD_REQUEST, "Sign-in failed",
+        return callback_fail(r, HTTP_BAD_REQUEST,
                              "The sign-in response came from an unexpected "
                              "identity provider.",
                              "the authorization response's iss names another "
-                             "issuer (mix-up)");
+                             "issuer (mix-up)", RXA_AUDIT_R_ISSUER_MISMATCH,
+                             p->name);
     if (!code || !*code)
-        return callback_fail(r, HTTP_BAD_REQUEST, "Sign-in failed",
+        return callback_fail(r, HTTP_BAD_REQUEST,
                              "The identity provider sent no authorization code.",
-                             "no code in the callback");
+                             "no code in the callback",
+                             RXA_AUDIT_R_INVALID_CALLBACK, p->name);
     form = apr_pstrcat(r->pool, "grant_type=authorization_code&code=",
                        rxa_url_encode(r->pool, code), "&redirect_uri=",
                        rxa_url_encode(r->pool, ls->redirect_uri),
                        "&code_verifier=", rxa_url_encode(r->pool, ls->verifier),
                        NULL);
     if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
-        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+        return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider did not accept the sign-in.",
-                             why);
+                             why, RXA_AUDIT_R_TOKEN_EXCHANGE_FAILED, p->name);
     if ((why = rxa_session_from_tokens(r, sc, p, snap, resp, NULL, ls->nonce,
-                                       &s, &claims))
-        || (why = rxa_userinfo_check(r, sc, snap, s.access_token,
-                                     rxa_json_get_str(claims, "sub"))))
-        return callback_fail(r, HTTP_BAD_GATEWAY, "Sign-in failed",
+                                       &s, &claims)))
+        return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider's answer did not verify.",
-                             why);
+                             why, RXA_AUDIT_R_ID_TOKEN_INVALID, p->name);
+    if ((why = rxa_userinfo_check(r, sc, snap, s.access_token,
+                                  rxa_json_get_str(claims, "sub"))))
+        return callback_fail(r, HTTP_BAD_GATEWAY,
+                             "The identity provider's answer did not verify.",
+                             why, strstr(why, "another subject")
+                             ? RXA_AUDIT_R_USERINFO_SUB_MISMATCH
+                             : RXA_AUDIT_R_USERINFO_FAILED, p->name);
     if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS
         || rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS)
-        return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
+        return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR,
                              "The sign-in could not be stored in cookies.",
-                             "sealing or formatting the session cookies failed");
+                             "sealing or formatting the session cookies failed",
+                             RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00052: sign-in completed: "
                   "provider %s, sub %s", p->name,
                   ap_escape_logitem(r->pool, rxa_json_get_str(claims, "sub")));
+    rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_SUCCESS, RXA_AUDIT_R_NONE,
+              p->name, rxa_json_get_str(claims, "sub"), NULL);
     return rxa_page_callback(r, sc, ls->redirect_to);
 }
 
@@ -391,9 +416,15 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             "&client_id=", rxa_url_encode(r->pool, p->client_id),
             "&state=", state ? state : "", NULL);
     }
-    if (s)
+    if (s) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00053: logout: "
                       "provider %s", s->provider);
+        rxa_audit(r, RXA_AUDIT_LOGOUT, RXA_AUDIT_SUCCESS, RXA_AUDIT_R_NONE,
+                  s->provider, NULL, NULL);
+    }
+    /* no end_session_endpoint: the administrator's logout page, if any */
+    if (location == redirect_to && sc->pages[RXA_PAGE_LOGOUT])
+        return rxa_page_logout(r, redirect_to);
     apr_table_setn(r->headers_out, "Location", location);
     return HTTP_MOVED_TEMPORARILY;
 }

@@ -14,7 +14,9 @@
 
 #include <jansson.h>
 
+#include "rxa_audit.h"
 #include "rxa_provider.h"
+#include "rxa_template.h"
 #include "rxa_seal.h"
 #include "rxa_session.h"
 
@@ -53,11 +55,14 @@ typedef struct rxa_srv_conf {
     apr_interval_time_t http_timeout;
     apr_interval_time_t clock_skew;
     int login_auto_redirect;                /* -1 unset, 0 off, 1 on */
+    const char *audit_log;                  /* FILE or "|program" */
+    rxa_template_t *pages[RXA_PAGE_NKINDS]; /* ReflexAuthPage, NULL: built-in */
 
     /* Derived at start-up, not merged: */
     int in_use;                             /* anything configures us */
     apr_array_header_t *providers;          /* rxa_provider_t * */
     rxa_seal_keyring_t *keyring;            /* from cookie_secrets */
+    apr_file_t *audit_file;                 /* opened at open_logs */
     const char *config_error;               /* why this server cannot work */
 } rxa_srv_conf_t;
 
@@ -151,6 +156,13 @@ void rxa_authz_register(apr_pool_t *p);
 /* handler.c */
 int rxa_quick_handler(request_rec *r, int lookup);
 
+/* auditlog.c */
+int rxa_audit_open_logs(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp, server_rec *s);
+void rxa_audit(request_rec *r, rxa_audit_event_e event,
+               rxa_audit_outcome_e outcome, rxa_audit_reason_e reason,
+               const char *provider, const char *sub, const char *error_id);
+
 /* sync_script.c */
 int rxa_sync_script(request_rec *r);
 
@@ -168,5 +180,6 @@ int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
                        const char *error, const char *description);
 int rxa_page_forbidden(request_rec *r, const rxa_srv_conf_t *sc);
 int rxa_page_https_required(request_rec *r);
+int rxa_page_logout(request_rec *r, const char *redirect_to);
 
 #endif

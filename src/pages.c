@@ -40,11 +40,62 @@ static void page_headers(request_rec *r)
     ap_set_content_type(r, "text/html; charset=utf-8");
 }
 
+/* An administrator's template (ReflexAuthPage) for KIND, rendered with
+ * VALS under a CSP that lets its own nonce-marked scripts and styles, and
+ * same-origin styles and images, in. */
+static int page_from_template(request_rec *r, rxa_page_kind_e kind, int status,
+                              rxa_tpl_values_t *vals)
+{
+    const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
+    char *nonce = NULL;
+    const char *out;
+    apr_size_t len = 0;
+
+    rxa_random_b64url(r->pool, 16, &nonce);
+    rxa_tpl_set_text(vals, RXA_TPL_CSP_NONCE, nonce);
+    r->status = status;
+    page_headers(r);
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   apr_pstrcat(r->pool, "default-src 'none'; script-src 'nonce-",
+                               nonce, "'; style-src 'self' 'nonce-", nonce,
+                               "'; img-src 'self' data:; connect-src 'self'; "
+                               "base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'", NULL));
+    if (r->header_only)
+        return DONE;
+    out = rxa_template_render_string(r->pool, sc->pages[kind], vals, &len);
+    if (out)
+        ap_rwrite(out, (int)len, r);
+    return DONE;
+}
+
+static int page_custom(request_rec *r, rxa_page_kind_e kind)
+{
+    return rxa_srv_conf(r->server)->pages[kind] != NULL;
+}
+
+/* The error template with one message and error id. */
+static int page_error_template(request_rec *r, int status, const char *error,
+                               const char *error_id, const char *provider)
+{
+    rxa_tpl_values_t vals;
+
+    rxa_tpl_values_init(&vals);
+    rxa_tpl_set_text(&vals, RXA_TPL_ERROR, error);
+    rxa_tpl_set_text(&vals, RXA_TPL_ERROR_ID, error_id);
+    rxa_tpl_set_text(&vals, RXA_TPL_PROVIDER, provider);
+    return page_from_template(r, RXA_PAGE_ERROR, status, &vals);
+}
+
 int rxa_page_error(request_rec *r, int status, const char *title,
                    const char *message, const char *error_id)
 {
     const char *t = ap_escape_html2(r->pool, title, 1);
 
+    if (page_custom(r, RXA_PAGE_ERROR))
+        return page_error_template(r, status, apr_pstrcat(r->pool, title, ": ",
+                                                          message, NULL),
+                                   error_id, NULL);
     r->status = status;
     page_headers(r);
     if (status == HTTP_SERVICE_UNAVAILABLE)
@@ -85,12 +136,10 @@ static int page_begin(request_rec *r, int status, const char *title,
 int rxa_page_login(request_rec *r, const rxa_srv_conf_t *sc,
                    const char *redirect_to)
 {
+    const char *buttons = "";
     int i;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (!page_begin(r, HTTP_OK, "Sign in", NULL))
-        return DONE;
-    ap_rputs("<h1>Sign in</h1>\n", r);
     for (i = 0; i < sc->providers->nelts; i++) {
         const rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i,
                                                 const rxa_provider_t *);
@@ -99,10 +148,20 @@ int rxa_page_login(request_rec *r, const rxa_srv_conf_t *sc,
                                        "&redirect_to=",
                                        rxa_url_encode(r->pool, redirect_to),
                                        NULL);
-        ap_rprintf(r, "<a class=\"button\" href=\"%s\">Login with %s</a>\n",
-                   esc(r, href), esc(r, p->display_name));
+        buttons = apr_psprintf(r->pool, "%s<a class=\"button\" href=\"%s\">"
+                               "Login with %s</a>\n", buttons, esc(r, href),
+                               esc(r, p->display_name));
     }
-    ap_rputs("</body></html>\n", r);
+    if (page_custom(r, RXA_PAGE_LOGIN)) {
+        rxa_tpl_values_t vals;
+        rxa_tpl_values_init(&vals);
+        /* built and escaped here, so inserted as HTML */
+        rxa_tpl_set_html(&vals, RXA_TPL_PROVIDERS, buttons);
+        rxa_tpl_set_text(&vals, RXA_TPL_REDIRECT_TO, redirect_to);
+        return page_from_template(r, RXA_PAGE_LOGIN, HTTP_OK, &vals);
+    }
+    if (page_begin(r, HTTP_OK, "Sign in", NULL))
+        ap_rprintf(r, "<h1>Sign in</h1>\n%s</body></html>\n", buttons);
     return DONE;
 }
 
@@ -139,6 +198,12 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
 {
     char *nonce = NULL;
 
+    if (page_custom(r, RXA_PAGE_CALLBACK)) {
+        rxa_tpl_values_t vals;
+        rxa_tpl_values_init(&vals);
+        rxa_tpl_set_text(&vals, RXA_TPL_REDIRECT_TO, redirect_to);
+        return page_from_template(r, RXA_PAGE_CALLBACK, HTTP_OK, &vals);
+    }
     rxa_random_b64url(r->pool, 16, &nonce);
     r->status = HTTP_OK;
     page_headers(r);
@@ -173,6 +238,10 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
 int rxa_page_expired(request_rec *r, const rxa_srv_conf_t *sc,
                      const char *error_id)
 {
+    if (page_custom(r, RXA_PAGE_ERROR))
+        return page_error_template(r, HTTP_BAD_REQUEST, "Login expired: this "
+                                   "sign-in has expired or was already used. "
+                                   "Please start again.", error_id, NULL);
     if (!page_begin(r, HTTP_BAD_REQUEST, "Login expired", NULL))
         return DONE;
     ap_rprintf(r, "<h1>Login expired</h1><p>This sign-in has expired or was "
@@ -191,6 +260,13 @@ int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00070: [error id %s] "
                   "provider %s answered the login with error '%s'", id,
                   p->name, ap_escape_logitem(r->pool, error));
+    if (page_custom(r, RXA_PAGE_ERROR))
+        return page_error_template(r, HTTP_BAD_REQUEST,
+                                   apr_pstrcat(r->pool, "The identity provider "
+                                               "answered: ", error,
+                                               description ? " - " : "",
+                                               description ? description : "",
+                                               NULL), id, p->name);
     if (!page_begin(r, HTTP_BAD_REQUEST, "Sign-in was not completed", NULL))
         return DONE;
     ap_rprintf(r, "<h1>Sign-in was not completed</h1><p>The identity "
@@ -205,6 +281,11 @@ int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
 
 int rxa_page_forbidden(request_rec *r, const rxa_srv_conf_t *sc)
 {
+    if (page_custom(r, RXA_PAGE_FORBIDDEN)) {
+        rxa_tpl_values_t vals;
+        rxa_tpl_values_init(&vals);
+        return page_from_template(r, RXA_PAGE_FORBIDDEN, HTTP_FORBIDDEN, &vals);
+    }
     if (!page_begin(r, HTTP_FORBIDDEN, "Forbidden", NULL))
         return DONE;
     ap_rprintf(r, "<h1>Forbidden</h1><p>You are signed in, but this page is "
@@ -215,6 +296,15 @@ int rxa_page_forbidden(request_rec *r, const rxa_srv_conf_t *sc)
 
 /* SPEC 9: Secure cookies would be dropped over plain http; say so rather
  * than loop through the login. */
+int rxa_page_logout(request_rec *r, const char *redirect_to)
+{
+    rxa_tpl_values_t vals;
+
+    rxa_tpl_values_init(&vals);
+    rxa_tpl_set_text(&vals, RXA_TPL_REDIRECT_TO, redirect_to);
+    return page_from_template(r, RXA_PAGE_LOGOUT, HTTP_OK, &vals);
+}
+
 int rxa_page_https_required(request_rec *r)
 {
     const char *id = rxa_error_id(r);
@@ -222,6 +312,10 @@ int rxa_page_https_required(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00071: [error id %s] "
                   "sign-in over plain http refused for host %s", id,
                   ap_escape_logitem(r->pool, r->hostname));
+    if (page_custom(r, RXA_PAGE_ERROR))
+        return page_error_template(r, HTTP_FORBIDDEN, "HTTPS is required: "
+                                   "signing in here needs a secure (https) "
+                                   "connection.", id, NULL);
     if (!page_begin(r, HTTP_FORBIDDEN, "HTTPS is required", NULL))
         return DONE;
     ap_rprintf(r, "<h1>HTTPS is required</h1><p>Signing in here needs a "

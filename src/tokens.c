@@ -439,6 +439,9 @@ const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
         ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, r,
                       "RXA00090: provider %s: token refresh %s%s", p->name,
                       why ? "failed: " : "done", why ? why : "");
+        rxa_audit(r, RXA_AUDIT_TOKEN_REFRESH, why ? RXA_AUDIT_FAILURE
+                  : RXA_AUDIT_SUCCESS, why ? RXA_AUDIT_R_REFRESH_FAILED
+                  : RXA_AUDIT_R_NONE, p->name, NULL, NULL);
 
         apr_thread_mutex_lock(refresh_lock);
         e->why = why ? apr_pstrdup(e->pool, why) : NULL;

@@ -25,7 +25,8 @@ def struct_fields(header, name):
     for decl in body.split(";"):
         decl = decl.strip()
         if decl:
-            fields += [re.findall(r"(\w+)\s*$", n.strip())[0] for n in decl.split(",")]
+            fields += [re.findall(r"(\w+)\s*(?:\[[^]]*\])?\s*$", n.strip())[0]
+                       for n in decl.split(",")]
     return fields
 
 
@@ -51,7 +52,7 @@ def main():
             continue
         body = function_body(config, merge) or ""
         for f in fields:
-            merged = re.search(r"RXA_MERGE_\w+\(\s*%s\s*[,)]" % f, body) or \
+            merged = re.search(r"RXA_MERGE_\w+\(\s*%s\s*[,)\[]" % f, body) or \
                 re.search(r"conf->%s\s*=" % f, body)
             results.append((bool(merged), "%s.%s is merged in %s" % (struct, f, merge)))
     directives = re.findall(r'(?:AP_INIT_\w+|RXA_\w+_CMD)\(\s*"(\w+)"', config)
