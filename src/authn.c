@@ -11,6 +11,7 @@
 #include "mod_reflex_auth.h"
 #include "rxa_cookie.h"
 #include "rxa_discovery.h"
+#include "rxa_forwarded.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"
@@ -18,45 +19,47 @@
 
 /* --- the origin the browser sees ---------------------------------------------- */
 
-static int host_char_ok(char c)
+static int collect_forwarded(void *data, const char *key, const char *val)
 {
-    return apr_isalnum(c) || c == '.' || c == '-' || c == ':' || c == '['
-        || c == ']' || c == '_';
+    APR_ARRAY_PUSH((apr_array_header_t *)data, const char *) = val;
+    return 1;
 }
 
+/* SPEC 9: scheme, host and port from the connection and Host, or from
+ * Forwarded / X-Forwarded-* when the TCP peer is a trusted proxy (the
+ * peer itself, not what mod_remoteip made of it). */
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
                        const char **origin)
 {
-    const char *scheme = ap_http_scheme(r);
-    const char *host = apr_table_get(r->headers_in, "Host"), *c;
-    char *hostname = NULL, *scope = NULL, *o;
-    apr_port_t port = 0;
+    apr_array_header_t *fwd = apr_array_make(r->pool, 1, sizeof(const char *));
+    rxa_origin_input_t in;
+    rxa_origin_t out;
+    const char *err = NULL;
 
-    if (!host)
-        host = apr_psprintf(r->pool, "%s:%u", r->server->server_hostname,
-                            (unsigned)ap_get_server_port(r));
-    for (c = host; *c; c++)
-        if (!host_char_ok(*c))
-            break;
-    if (*c || !*host
-        || apr_parse_addr_port(&hostname, &scope, &port, host, r->pool)
-           != APR_SUCCESS || !hostname || scope) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00060: malformed "
-                      "Host header refused");
+    memset(&in, 0, sizeof(in));
+    in.is_tls = !strcmp(ap_http_scheme(r), "https");
+    in.host_header = apr_table_get(r->headers_in, "Host");
+    in.server_name = r->server->server_hostname;
+    in.local_port = r->connection->local_addr->port;
+    in.trusted = sc->trusted_proxies;
+    in.peer_trusted = rxa_trusted_contains(sc->trusted_proxies,
+                                           r->connection->client_addr);
+    if (in.peer_trusted) {
+        apr_table_do(collect_forwarded, fwd, r->headers_in, "Forwarded", NULL);
+        in.forwarded = (const char *const *)fwd->elts;
+        in.n_forwarded = fwd->nelts;
+        in.xf_proto = apr_table_get(r->headers_in, "X-Forwarded-Proto");
+        in.xf_host = apr_table_get(r->headers_in, "X-Forwarded-Host");
+        in.xf_port = apr_table_get(r->headers_in, "X-Forwarded-Port");
+    }
+    if (rxa_origin_compute(r->pool, &in, &out, &err) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00060: request "
+                      "refused: %s", err);
         return HTTP_BAD_REQUEST;
     }
-    if (strcmp(scheme, "https") && !rxa_host_is_loopback(hostname))
+    if (strcmp(out.scheme, "https") && !rxa_host_is_loopback(out.host))
         return rxa_page_https_required(r);
-    if (strchr(hostname, ':'))
-        hostname = apr_pstrcat(r->pool, "[", hostname, "]", NULL);
-    if (port == 0 || (!strcmp(scheme, "https") && port == 443)
-        || (!strcmp(scheme, "http") && port == 80))
-        o = apr_pstrcat(r->pool, scheme, "://", hostname, NULL);
-    else
-        o = apr_psprintf(r->pool, "%s://%s:%u", scheme, hostname,
-                         (unsigned)port);
-    ap_str_tolower(o);
-    *origin = o;
+    *origin = out.origin;
     return OK;
 }
 

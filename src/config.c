@@ -4,6 +4,7 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_forwarded.h"
 
 void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s)
 {
@@ -38,6 +39,7 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     conf->clock_skew = add->clock_skew >= 0 ? add->clock_skew
                                             : base->clock_skew;
     RXA_MERGE_PTR(audit_log);
+    RXA_MERGE_PTR(trusted_proxies);
     for (i = 0; i < RXA_PAGE_NKINDS; i++)
         RXA_MERGE_PTR(pages[i]);
     conf->login_auto_redirect = add->login_auto_redirect >= 0
@@ -210,6 +212,21 @@ static const char *set_login_auto_redirect(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_trusted_proxies(cmd_parms *cmd, void *dc, int argc,
+                                       char *const argv[])
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    const char *err = NULL;
+
+    if (argc < 1)
+        return "RXA00009: ReflexAuthTrustedProxies needs at least one "
+               "address or CIDR";
+    if (rxa_trusted_proxies_parse(cmd->pool, (const char *const *)argv, argc,
+                                  &sc->trusted_proxies, &err) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "ReflexAuthTrustedProxies: %s", err);
+    return NULL;
+}
+
 static const char *set_audit_log(cmd_parms *cmd, void *dc, const char *arg)
 {
     rxa_srv_conf(cmd->server)->audit_log = arg;
@@ -296,6 +313,10 @@ const command_rec rxa_cmds[] = {
         NULL, RSRC_CONF,
         "On: with exactly one provider, the login page goes straight to it "
         "instead of showing its button (default Off)"),
+    AP_INIT_TAKE_ARGV("ReflexAuthTrustedProxies", set_trusted_proxies, NULL,
+        RSRC_CONF,
+        "IP addresses or CIDRs of reverse proxies whose Forwarded and "
+        "X-Forwarded-* headers are believed (default: none)"),
     AP_INIT_TAKE1("ReflexAuthAuditLog", set_audit_log, NULL, RSRC_CONF,
         "FILE or \"|program\": one JSON line per sign-in event (login_started, "
         "login_completed, logout, token_refresh, session_expired, "

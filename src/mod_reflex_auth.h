@@ -56,6 +56,7 @@ typedef struct rxa_srv_conf {
     apr_interval_time_t clock_skew;
     int login_auto_redirect;                /* -1 unset, 0 off, 1 on */
     const char *audit_log;                  /* FILE or "|program" */
+    struct rxa_trusted_t *trusted_proxies;  /* ReflexAuthTrustedProxies */
     rxa_template_t *pages[RXA_PAGE_NKINDS]; /* ReflexAuthPage, NULL: built-in */
 
     /* Derived at start-up, not merged: */
