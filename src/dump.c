@@ -7,36 +7,146 @@
 #include "rxa_discovery.h"
 #include "rxa_util.h"
 
-static unsigned server_port(const server_rec *s)
+/* The <VirtualHost> section that made S (NULL for the main server). */
+static const ap_directive_t *vhost_section(const server_rec *s)
 {
-    if (s->port)
-        return s->port;
-    return s->addrs ? s->addrs->host_port : 0;
+    const ap_directive_t *d;
+
+    if (!s->is_virtual)
+        return NULL;
+    for (d = ap_conftree; d; d = d->next)
+        if (!strcasecmp(d->directive, "<VirtualHost")
+            && (unsigned)d->line_num == s->defn_line_number && d->filename
+            && s->defn_name && !strcmp(d->filename, s->defn_name))
+            return d;
+    return NULL;
 }
 
-/* The scheme browsers use to reach S: ServerName's own scheme when given,
- * https on 443, plain http only for loopback names. Behind a TLS-terminating
- * proxy, give ServerName https://name to say so. */
-static const char *server_scheme(const server_rec *s, const char *host)
+/* The first argument of directive NAME among the children of SECTION (the
+ * top level of the main server when SECTION is NULL), or NULL. */
+static const char *section_arg(const ap_directive_t *section, const char *name)
 {
-    if (s->server_scheme)
-        return s->server_scheme;
-    if (server_port(s) == 443)
-        return "https";
-    return rxa_host_is_loopback(host) ? "http" : "https";
+    const ap_directive_t *d = section ? section->first_child : ap_conftree;
+
+    for (; d; d = d->next)
+        if (!strcasecmp(d->directive, name))
+            return d->args;
+    return NULL;
 }
 
-static void dump_callback(apr_pool_t *p, const server_rec *s,
-                          const rxa_srv_conf_t *sc, const char *host)
+static int server_tls(const server_rec *s)
 {
-    const char *scheme = server_scheme(s, host);
-    unsigned port = server_port(s);
-    int default_port = port == 0 || (!strcmp(scheme, "https") && port == 443)
-        || (!strcmp(scheme, "http") && port == 80)
-        || (s->server_scheme && s->port == 0);
+    const char *engine = section_arg(vhost_section(s), "SSLEngine");
 
-    printf("    %s://%s%s%s\n", scheme, host,
-           default_port ? "" : apr_psprintf(p, ":%u", port), sc->callback_path);
+    return engine && !strncasecmp(engine, "on", 2);
+}
+
+/* One callback URL per listener port of S and NAME. TLS listeners are
+ * https; a plain one is http, usable as is only on loopback names (SPEC 9),
+ * else only behind a TLS-terminating proxy. */
+static void dump_callbacks(apr_pool_t *p, const server_rec *s,
+                           const rxa_srv_conf_t *sc, const char *name)
+{
+    const server_addr_rec *a;
+    int tls = server_tls(s);
+
+    for (a = s->addrs; a || !s->addrs; a = a ? a->next : NULL) {
+        unsigned port = a ? a->host_port : s->port;
+        const char *scheme = s->server_scheme ? s->server_scheme
+            : tls || port == 443 ? "https" : "http";
+        int deflt = port == 0 || (!strcmp(scheme, "https") && port == 443)
+            || (!strcmp(scheme, "http") && port == 80);
+
+        printf("    %s://%s%s%s%s\n", scheme, name,
+               deflt ? "" : apr_psprintf(p, ":%u", port), sc->callback_path,
+               strcmp(scheme, "http") || rxa_host_is_loopback(name) ? ""
+               : "   (plain http: browsers get the HTTPS-required page; "
+                 "behind a TLS proxy register its public https URL)");
+        if (!a)
+            break;
+    }
+}
+
+/* The main server answers on every Listen: one callback URL per listener
+ * ("Listen [addr:]port [protocol]", https by protocol or port 443). */
+static void dump_main_callbacks(apr_pool_t *p, const rxa_srv_conf_t *sc,
+                                const char *name)
+{
+    const ap_directive_t *d;
+
+    for (d = ap_conftree; d; d = d->next) {
+        const char *args, *addr, *proto, *colon;
+        unsigned port;
+        int tls;
+
+        if (strcasecmp(d->directive, "Listen"))
+            continue;
+        args = d->args;
+        addr = ap_getword_conf(p, &args);
+        proto = ap_getword_conf(p, &args);
+        colon = strrchr(addr, ':');
+        port = (unsigned)atoi(colon && !strchr(colon, ']') ? colon + 1 : addr);
+        tls = !strcasecmp(proto, "https") || port == 443;
+        printf("    %s://%s%s%s%s\n", tls ? "https" : "http", name,
+               (tls && port == 443) || (!tls && port == 80) ? ""
+               : apr_psprintf(p, ":%u", port), sc->callback_path,
+               tls || rxa_host_is_loopback(name) ? ""
+               : "   (plain http: browsers get the HTTPS-required page; "
+                 "behind a TLS proxy register its public https URL)");
+    }
+}
+
+static int section_is(const ap_directive_t *d, const char *const *names)
+{
+    for (; *names; names++)
+        if (!strcasecmp(d->directive, *names))
+            return 1;
+    return 0;
+}
+
+/* Every <Location>, <Directory>, <Files>, <Proxy> section and ProxyPass in
+ * SECTION, with what guards it: the guarded-surface view (SPEC 12). */
+static void dump_locations(apr_pool_t *p, const ap_directive_t *first,
+                           int depth)
+{
+    static const char *const sections[] = {
+        "<Location", "<LocationMatch", "<Directory", "<DirectoryMatch",
+        "<Files", "<FilesMatch", "<Proxy", "<ProxyMatch", NULL
+    };
+    const ap_directive_t *d;
+
+    for (d = first; d; d = d->next) {
+        if (section_is(d, sections)) {
+            const ap_directive_t *c;
+            const char *type = NULL, *require = NULL;
+            char *args = apr_pstrdup(p, d->args);
+            apr_size_t n = strlen(args);
+
+            if (n && args[n - 1] == '>')
+                args[n - 1] = '\0';
+            for (c = d->first_child; c; c = c->next) {
+                if (!strcasecmp(c->directive, "AuthType"))
+                    type = c->args;
+                else if (!strcasecmp(c->directive, "Require"))
+                    require = require ? apr_pstrcat(p, require, "; ", c->args,
+                                                    NULL) : c->args;
+            }
+            printf("  %*s%s %s  %s%s%s%s\n", depth * 2, "", d->directive + 1,
+                   args, type && !strcasecmp(type, RXA_AUTH_TYPE)
+                   ? "GUARDED" : type ? "AuthType " : "not guarded here",
+                   type && strcasecmp(type, RXA_AUTH_TYPE) ? type : "",
+                   require ? ", Require " : "", require ? require : "");
+            dump_locations(p, d->first_child, depth + 1);
+        }
+        else if (!strcasecmp(d->directive, "ProxyPass")
+                 || !strcasecmp(d->directive, "Alias")
+                 || !strcasecmp(d->directive, "ScriptAlias"))
+            printf("  %*s%s %s\n", depth * 2, "", d->directive, d->args);
+        else if (!strcasecmp(d->directive, "AllowOverride")
+                 && ap_strcasestr(d->args, "AuthConfig"))
+            printf("  %*s(.htaccess files here may add AuthType)\n",
+                   depth * 2, "");
+    }
 }
 
 static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
@@ -85,8 +195,10 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
         rxa_srv_conf_t *sc = rxa_srv_conf(sv);
         const char *host = sv->server_hostname ? sv->server_hostname : "localhost";
 
-        printf("%s %s:%u%s\n", sv->is_virtual ? "VirtualHost" : "Server",
-               host, server_port(sv), sv->defn_name
+        printf("%s %s%s%s\n", sv->is_virtual ? "VirtualHost" : "Server", host,
+               sv->addrs ? apr_psprintf(ptemp, ":%u", sv->addrs->host_port)
+               : sv->port ? apr_psprintf(ptemp, ":%u", sv->port) : "",
+               sv->defn_name
                ? apr_psprintf(ptemp, " (%s:%u)", sv->defn_name,
                               sv->defn_line_number) : "");
         if (!sc->in_use) {
@@ -104,9 +216,23 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
                "sync %s\n", sc->login_path, sc->callback_path, sc->logout_path,
                sc->forbidden_path, sc->sync_path);
         printf("  callback URLs to register with each provider:\n");
-        dump_callback(ptemp, sv, sc, host);
-        for (i = 0; sv->names && i < sv->names->nelts; i++)
-            dump_callback(ptemp, sv, sc, APR_ARRAY_IDX(sv->names, i, const char *));
+        if (!sv->is_virtual) {
+            dump_main_callbacks(ptemp, sc, host);
+            for (i = 0; sv->names && i < sv->names->nelts; i++)
+                dump_main_callbacks(ptemp, sc, APR_ARRAY_IDX(sv->names, i,
+                                                             const char *));
+        }
+        else {
+            dump_callbacks(ptemp, sv, sc, host);
+            for (i = 0; sv->names && i < sv->names->nelts; i++)
+                dump_callbacks(ptemp, sv, sc, APR_ARRAY_IDX(sv->names, i,
+                                                            const char *));
+        }
+        printf("  locations%s:\n", sv->is_virtual
+               ? " (besides the main server's, which apply here too)" : "");
+        dump_locations(ptemp, sv->is_virtual
+                       ? (vhost_section(sv) ? vhost_section(sv)->first_child : NULL)
+                       : ap_conftree, 0);
     }
     fflush(stdout);
     apr_pool_destroy(ptemp);

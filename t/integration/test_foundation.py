@@ -295,3 +295,38 @@ def test_info_level_hides_debug(httpd_factory, idp_factory):
     httpd.start(conf=PROTECTED, env=secret_env(**idp.env("basic-rs256")))
     assert "RXA00012" in httpd.log_text()
     assert "RXA02115" not in httpd.log_text()
+
+
+def test_dump_callbacks_for_aliases_and_listeners_and_locations(httpd_factory, idp_factory):
+    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
+    idp = idp_factory(rp=httpd)
+    conf = """
+<VirtualHost 127.0.0.1:${TEST_HTTP_PORT}>
+    ServerName app.test
+    ServerAlias a1.test a2.test
+    <Location /private>
+        AuthType ReflexOIDC
+        Require reflex-claim groups admins
+    </Location>
+    <Location /public>
+        Require all granted
+    </Location>
+    ProxyPass /api http://127.0.0.1:9/api
+</VirtualHost>
+"""
+    https_conf = """
+    ServerAlias a1.test a2.test
+"""
+    rc, out, err = httpd.configtest(defines="DUMP_REFLEX_AUTH", conf=conf,
+                                    https_conf=https_conf,
+                                    env={**idp.env("basic-rs256"),
+                                         "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    assert rc == 0, err
+    hp, sp = httpd.http_port, httpd.https_port
+    for name in ("app.test", "a1.test", "a2.test"):
+        assert "http://%s:%d/callback   (plain http" % (name, hp) in out, out
+    for name in ("a1.test", "a2.test"):
+        assert "https://%s:%d/callback\n" % (name, sp) in out, out
+    assert "Location /private  GUARDED, Require reflex-claim groups admins" in out
+    assert "Location /public  not guarded here, Require all granted" in out
+    assert "ProxyPass /api http://127.0.0.1:9/api" in out
