@@ -30,7 +30,8 @@ typedef enum {
 typedef unsigned int rxa_jws_algset_t;
 #define RXA_JWS_ALGSET(alg) (1u << (unsigned)(alg))
 #define RXA_JWS_ALGSET_ALL \
-    (((1u << (unsigned)RXA_JWS_ALG_COUNT) - 1u) & ~RXA_JWS_ALGSET(RXA_JWS_ALG_UNKNOWN))
+    (((1u << (unsigned)RXA_JWS_ALG_COUNT) - 1u) \
+     & ~RXA_JWS_ALGSET(RXA_JWS_ALG_UNKNOWN))
 
 /* "RS256" -> RXA_JWS_RS256; RXA_JWS_ALG_UNKNOWN for anything else,
  * "none" and every HMAC algorithm included. Case-sensitive. */
@@ -53,7 +54,7 @@ typedef enum {
 typedef struct rxa_jwk {
     const char *kid;            /* NULL when the key has none */
     rxa_jwk_kty_t kty;
-    int bits;                   /* RSA modulus, EC field size, 255 for Ed25519 */
+    int bits;                   /* RSA modulus, EC field, 255 for Ed25519 */
     rxa_jws_algset_t algs;      /* what this key may verify, never 0 */
     struct evp_pkey_st *pkey;   /* public key, freed with the import pool */
     const struct rxa_jws_prepared *prepared; /* verification set up once
@@ -77,14 +78,15 @@ typedef struct rxa_jwks {
 #define RXA_JWK_RSA_MAX_BITS 8192
 
 /* Import one JWK for verification. The key is immutable afterwards: any
- * number of threads may verify with it at once. Refuses (NULL, *PERR tagged, naming the
- * kid but never key material):
+ * number of threads may verify with it at once. Refuses (NULL, *PERR
+ * tagged, naming the kid but never key material):
  * - kty other than RSA, EC (P-256, P-384, P-521) and OKP (Ed25519);
  * - "use" other than "sig", "key_ops" without "verify";
  * - an "alg" we do not support, or one that does not fit the key; an "alg"
  *   limits the key to that family with a hash at least as strong (an RS256
  *   key also verifies RS512, never PS256 or ES256);
- * - private key members; x5c without n/e; malformed or non-canonical base64url;
+ * - private key members; x5c without n/e; members that are not base64url
+ *   (standard base64, padded or not, is taken too: some IdPs publish it);
  * - RSA modulus outside [RXA_JWK_RSA_MIN_BITS, RXA_JWK_RSA_MAX_BITS], even
  *   modulus, exponent even, < 3 or over 64 bits, ROCA-fingerprinted moduli;
  * - EC coordinates not exactly the field size, or a point not on the curve.

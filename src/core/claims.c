@@ -86,6 +86,14 @@ const char *rxa_claims_at_hash(apr_pool_t *pool, rxa_jws_alg_t alg,
     return rxa_b64url_encode(pool, md, mdlen / 2);
 }
 
+/* A JSON string equal to WANT, byte for byte: a value built with an
+ * embedded NUL cannot pass for its prefix. */
+static int str_equals(const json_t *v, const char *want)
+{
+    return json_is_string(v) && json_string_length(v) == strlen(want)
+           && !memcmp(json_string_value(v), want, json_string_length(v));
+}
+
 /* Constant-time for equal lengths; lengths are not secret. */
 static int same_secret(const char *a, apr_size_t alen, const char *b,
                        apr_size_t blen)
@@ -111,19 +119,20 @@ static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
                                   const rxa_claims_expect_t *x,
                                   const char **preason)
 {
-    const char *iss = rxa_json_get_str(claims, "iss");
+    const json_t *tidv = json_object_get(claims, "tid");
     const char *want = x->issuer;
 
     if (!want)
         return claims_fail(preason, RXA_CLAIMS_ISS,
                            "RXA03300: no issuer to check iss against");
     if (strstr(want, RXA_CLAIMS_TENANT_PLACEHOLDER)) {
-        const char *tid = rxa_json_get_str(claims, "tid");
+        const char *tid = json_is_string(tidv) ? json_string_value(tidv)
+                                               : NULL;
         const char *p;
         const char *filled = "";
         int i, let_in;
 
-        if (!tid || !tid_ok(tid))
+        if (!tid || !tid_ok(tid) || strlen(tid) != json_string_length(tidv))
             return claims_fail(preason, RXA_CLAIMS_TENANT,
                                "RXA03301: token has no well-formed tid for "
                                "the issuer template");
@@ -144,7 +153,7 @@ static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
         }
         want = apr_pstrcat(pool, filled, want, NULL);
     }
-    if (!iss || strcmp(iss, want))
+    if (!str_equals(json_object_get(claims, "iss"), want))
         return claims_fail(preason, RXA_CLAIMS_ISS,
                            "RXA03303: iss does not equal the issuer");
     return RXA_CLAIMS_OK;
@@ -163,7 +172,7 @@ static rxa_claims_err_t check_aud(const json_t *claims,
         return claims_fail(preason, RXA_CLAIMS_AUD,
                            "RXA03310: no client_id to check aud against");
     if (json_is_string(aud)) {
-        found = !strcmp(json_string_value(aud), x->client_id);
+        found = str_equals(aud, x->client_id);
     }
     else if (json_is_array(aud) && json_array_size(aud) > 0) {
         for (i = 0; i < json_array_size(aud); i++) {
@@ -171,7 +180,7 @@ static rxa_claims_err_t check_aud(const json_t *claims,
             if (!json_is_string(v))
                 return claims_fail(preason, RXA_CLAIMS_AUD,
                                    "RXA03311: aud holds a non-string");
-            if (!strcmp(json_string_value(v), x->client_id))
+            if (str_equals(v, x->client_id))
                 found = 1;
         }
         several = json_array_size(aud) > 1;
@@ -187,8 +196,7 @@ static rxa_claims_err_t check_aud(const json_t *claims,
     if (several && !azp)
         return claims_fail(preason, RXA_CLAIMS_AZP,
                            "RXA03314: several audiences and no azp");
-    if (azp && (!json_is_string(azp)
-                || strcmp(json_string_value(azp), x->client_id)))
+    if (azp && !str_equals(azp, x->client_id))
         return claims_fail(preason, RXA_CLAIMS_AZP,
                            "RXA03315: azp is not the client_id");
     return RXA_CLAIMS_OK;

@@ -452,13 +452,16 @@ rxa_jwk_t *rxa_jwk_from_json(apr_pool_t *pool, const json_t *jwk,
                               "RXA03056: key's alg is not one we verify");
     }
 
+    /* What OpenSSL says about a refused key stays out of the thread's
+     * error queue, which the caller (and httpd's mod_ssl) may read. */
+    ERR_set_mark();
     if (!strcmp(kty, "RSA"))
         done = jwk_rsa(pool, jwk, key, perr);
     else if (!strcmp(kty, "EC"))
         done = jwk_ec(pool, jwk, key, perr);
     else
         done = jwk_okp(pool, jwk, key, perr);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     if (!done)
         return NULL;
     if (algv) {
@@ -468,10 +471,8 @@ rxa_jwk_t *rxa_jwk_from_json(apr_pool_t *pool, const json_t *jwk,
                               "RXA03057: key's alg does not fit its type "
                               "or curve");
     }
-    if ((why = rxa_jws_prepare_key(pool, key))) {
-        ERR_clear_error();
+    if ((why = rxa_jws_prepare_key(pool, key)))
         return jwk_refuse(pool, key->kid, perr, why);
-    }
     return key;
 }
 

@@ -78,26 +78,37 @@ const char *rxa_jws_prepare_key(apr_pool_t *pool, rxa_jwk_t *key)
 {
     struct rxa_jws_prepared *prep = apr_pcalloc(pool, sizeof(*prep));
     const char *why = NULL;
-    int alg;
+    int alg, other;
 
     ERR_set_mark();
     for (alg = RXA_JWS_RS256; alg < RXA_JWS_ALG_COUNT && !why; alg++) {
         EVP_PKEY_CTX *ctx;
-        EVP_MD *md;
+        EVP_MD *md = NULL;
 
         if (!(key->algs & RXA_JWS_ALGSET(alg)) || !alg_digest(alg))
             continue;
-        if (!(md = EVP_MD_fetch(NULL, alg_digest(alg), NULL))
-            || !(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL))) {
-            EVP_MD_free(md);
-            why = "RXA03207: OpenSSL could not prepare the key for "
-                  "verification";
+        /* RS256 and PS256 share one SHA-256, and so on. */
+        for (other = RXA_JWS_RS256; other < alg && !md; other++) {
+            if (prep->md[other]
+                && !strcmp(alg_digest(other), alg_digest(alg)))
+                md = prep->md[other];
+        }
+        if (!md) {
+            if (!(md = EVP_MD_fetch(NULL, alg_digest(alg), NULL))) {
+                why = "RXA03207: OpenSSL could not prepare the key for "
+                      "verification";
+                break;
+            }
+            apr_pool_cleanup_register(pool, md, md_cleanup,
+                                      apr_pool_cleanup_null);
+        }
+        prep->md[alg] = md;
+        if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL))) {
+            why = "RXA03219: OpenSSL could not make a verification context";
             break;
         }
-        apr_pool_cleanup_register(pool, md, md_cleanup, apr_pool_cleanup_null);
         apr_pool_cleanup_register(pool, ctx, pkey_ctx_cleanup,
                                   apr_pool_cleanup_null);
-        prep->md[alg] = md;
         prep->ctx[alg] = ctx;
         if (EVP_PKEY_verify_init(ctx) != 1
             || !rsa_padding(ctx, (rxa_jws_alg_t)alg)

@@ -1,7 +1,7 @@
 /* Fuzz target: a JWK Set from the IdP (rxa_jwks_parse). Every key that
- * imports must be usable: an OpenSSL key and at least one algorithm; every
- * key that does not has a tagged reason. Then the first key is selected
- * the way a token would select it. */
+ * imports must be usable: an OpenSSL key, at least one algorithm and its
+ * verification prepared; every key that does not has a tagged reason.
+ * Then the first key is selected the way a token would select it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     else {
         for (i = 0; i < jwks->keys->nelts; i++) {
-            const rxa_jwk_t *k = APR_ARRAY_IDX(jwks->keys, i, const rxa_jwk_t *);
-            if (!k->pkey || !k->algs || (k->algs & ~RXA_JWS_ALGSET_ALL))
+            const rxa_jwk_t *k = APR_ARRAY_IDX(jwks->keys, i,
+                                               const rxa_jwk_t *);
+            if (!k->pkey || !k->algs || (k->algs & ~RXA_JWS_ALGSET_ALL)
+                || !k->prepared)
                 abort();
         }
         for (i = 0; i < jwks->skipped->nelts; i++) {
@@ -44,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
         if (jwks->keys->nelts) {
-            const rxa_jwk_t *k = APR_ARRAY_IDX(jwks->keys, 0, const rxa_jwk_t *);
+            const rxa_jwk_t *k = APR_ARRAY_IDX(jwks->keys, 0,
+                                               const rxa_jwk_t *);
             for (alg = RXA_JWS_RS256; alg < RXA_JWS_ALG_COUNT; alg++) {
                 if (rxa_jwks_select(jwks, k->kid, (rxa_jws_alg_t)alg, &chosen,
                                     &err) == APR_SUCCESS

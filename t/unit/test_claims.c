@@ -194,6 +194,7 @@ START_TEST(times)
     /* A negative skew counts as none; an absurd one cannot overflow. */
     expect.skew = -1000;
     ck_claims_fail("{\"exp\":1700000000}", RXA_CLAIMS_EXP, "RXA03322");
+    ck_claims_ok("{\"exp\":1700000010,\"iat\":1700000000}");
     expect.skew = APR_INT64_MAX;
     ck_claims_ok("{\"exp\":0}");
 }
@@ -346,6 +347,39 @@ START_TEST(subject)
 }
 END_TEST
 
+START_TEST(embedded_nul)
+{
+    /* Claims built in memory (not parsed from text, where jansson refuses
+     * \u0000) cannot pass for a prefix. */
+    static const char *const members[] = { "iss", "aud", "azp", "tid" };
+    apr_size_t i;
+
+    setup_expect();
+    for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        json_t *c = claims(NULL);
+        const char *why, *val = "https://idp.example\0.evil";
+        apr_size_t len = 25;
+
+        if (!strcmp(members[i], "aud") || !strcmp(members[i], "azp")) {
+            val = "client-1\0x";
+            len = 10;
+        }
+        expect.issuer = strcmp(members[i], "tid")
+                        ? "https://idp.example" : "https://{tenantid}.example";
+        if (!strcmp(members[i], "tid")) {
+            json_object_set_new(c, "iss",
+                                json_string("https://abc.example"));
+            val = "abc\0def";
+            len = 7;
+        }
+        json_object_set_new(c, members[i], json_stringn(val, len));
+        ck_assert_msg(rxa_claims_check(rxa_test_pool, c, &expect, &why)
+                      != RXA_CLAIMS_OK, "%s with a NUL accepted",
+                      members[i]);
+    }
+}
+END_TEST
+
 START_TEST(malformed_and_names)
 {
     const char *why;
@@ -403,6 +437,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, nonce);
     tcase_add_test(tc, at_hash);
     tcase_add_test(tc, subject);
+    tcase_add_test(tc, embedded_nul);
     tcase_add_test(tc, malformed_and_names);
     tcase_add_test(tc, reasons_hold_no_values);
     suite_add_tcase(s, tc);

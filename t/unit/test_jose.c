@@ -18,8 +18,9 @@
 static json_t *generate(void)
 {
     const char *src = getenv("RXA_SRCDIR");
-    const char *cmd = apr_psprintf(rxa_test_pool, "%s %s/t/jose/make_tokens.py",
-                                   PYTHON, src ? src : ".");
+    const char *script = apr_psprintf(rxa_test_pool, "%s/t/jose/make_tokens.py",
+                                      src ? src : ".");
+    const char *cmd = apr_psprintf(rxa_test_pool, "%s %s", PYTHON, script);
     apr_size_t cap = 1 << 16, len = 0, n;
     char *buf = malloc(cap);
     const char *err;
@@ -27,8 +28,9 @@ static json_t *generate(void)
     FILE *p;
     int status;
 
-    if (access(PYTHON, X_OK) != 0 || !buf) {
-        printf("# SKIP %s not found\n", PYTHON);
+    if (access(PYTHON, X_OK) != 0 || access(script, R_OK) != 0 || !buf) {
+        printf("# SKIP %s or %s not found (set RXA_SRCDIR)\n", PYTHON,
+               script);
         free(buf);
         return NULL;
     }

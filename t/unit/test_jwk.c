@@ -3,6 +3,8 @@
 #include "rxa_test.h"
 #include "rxa_jose_test.h"
 
+#include <openssl/err.h>
+
 #include "rxa_json.h"
 #include "rxa_jwk.h"
 
@@ -174,6 +176,10 @@ START_TEST(alg_rules)
     k = import(subst(rsa_jwk, "{", "{\"alg\":\"PS384\","), &err);
     ck_assert_uint_eq(k->algs, RXA_JWS_ALGSET(RXA_JWS_PS384)
                       | RXA_JWS_ALGSET(RXA_JWS_PS512));
+    k = import(subst(rsa_jwk, "{", "{\"alg\":\"PS256\","), &err);
+    ck_assert_uint_eq(k->algs, RXA_JWS_ALGSET(RXA_JWS_PS256)
+                      | RXA_JWS_ALGSET(RXA_JWS_PS384)
+                      | RXA_JWS_ALGSET(RXA_JWS_PS512));
     k = import(subst(rsa_jwk, "{", "{\"alg\":\"RS512\","), &err);
     ck_assert_uint_eq(k->algs, RXA_JWS_ALGSET(RXA_JWS_RS512));
     k = import(subst(ec_jwk, "{", "{\"alg\":\"ES256\","), &err);
@@ -327,6 +333,27 @@ START_TEST(rsa_roca_refused)
         seen = 1;
     }
     ck_assert(seen);
+}
+END_TEST
+
+START_TEST(openssl_error_queue_untouched)
+{
+    const char *err;
+
+    ERR_clear_error();
+    ERR_raise_data(ERR_LIB_USER, 42, "marker");
+    /* Off the curve: OpenSSL itself refuses the point. */
+    ck_skipped("{\"kty\":\"EC\",\"crv\":\"P-256\","
+               "\"x\":\"04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY\","
+               "\"y\":\"UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgnw\"}",
+               "RXA0302");
+    ck_assert_uint_eq(ERR_GET_REASON(ERR_peek_last_error()), 42);
+    ck_assert_ptr_nonnull(import(jt_jwk(rxa_test_pool,
+                                        jt_keygen(rxa_test_pool, "P-256"),
+                                        NULL, NULL), &err));
+    ck_assert_uint_eq(ERR_GET_REASON(ERR_peek_last_error()), 42);
+    ERR_get_error();
+    ck_assert_uint_eq(ERR_peek_error(), 0);
 }
 END_TEST
 
@@ -587,6 +614,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, rsa_rules);
     tcase_add_test(tc, rsa_roca_refused);
     tcase_add_test(tc, ec_rules);
+    tcase_add_test(tc, openssl_error_queue_untouched);
     tcase_add_test(tc, reasons_name_the_kid_safely);
     suite_add_tcase(s, tc);
     tc = rxa_tcase("set");

@@ -538,6 +538,10 @@ START_TEST(key_alg_limits)
     ck_refused(jt_sign(rxa_test_pool, k, "RS512",
                        "{\"alg\":\"RS512\",\"kid\":\"k\"}", CLAIMS),
                ps, RXA_JWS_ALGSET_ALL, "RXA03072");
+    ck_refused(jt_sign(rxa_test_pool, k, "RS256",
+                       "{\"alg\":\"RS256\",\"kid\":\"k\"}", CLAIMS),
+               set_of(jt_jwk(rxa_test_pool, k, "k", "\"alg\":\"PS256\"")),
+               RXA_JWS_ALGSET_ALL, "RXA03072");
     ck_assert_int_eq(verify(jt_sign(rxa_test_pool, k, "RS256",
                                     "{\"alg\":\"RS256\",\"kid\":\"k\"}",
                                     CLAIMS), rs, RXA_JWS_ALGSET_ALL, &err),
@@ -589,6 +593,53 @@ START_TEST(every_algorithm)
         bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'Q' : 'A';
         ck_refused(bad, jwks, RXA_JWS_ALGSET_ALL, "RXA03206");
     }
+}
+END_TEST
+
+START_TEST(signature_lengths_exact)
+{
+    /* An RSA signature is exactly the modulus length, even when it starts
+     * with a zero octet (RFC 8017 8.2.2); the same number one octet shorter
+     * is refused before OpenSSL, which might take it, ever sees it. */
+    EVP_PKEY *k = jt_keygen(rxa_test_pool, "RSA2048");
+    EVP_PKEY *ed = jt_keygen(rxa_test_pool, "Ed25519");
+    rxa_jwks_t *jwks = set_of(apr_pstrcat(rxa_test_pool,
+                                          jt_jwk(rxa_test_pool, k, NULL, NULL),
+                                          ",", jt_jwk(rxa_test_pool, ed, NULL,
+                                                      NULL), NULL));
+    const char *tok = NULL, *err, *dot;
+    unsigned char *sig;
+    apr_size_t siglen;
+    int i;
+
+    for (i = 0; i < 5000; i++) {
+        tok = jt_sign(rxa_test_pool, k, "RS256", "{\"alg\":\"RS256\"}",
+                      apr_psprintf(rxa_test_pool, "{\"n\":%d}", i));
+        dot = strrchr(tok, '.');
+        ck_assert_int_eq(rxa_b64url_decode(rxa_test_pool, dot + 1,
+                                           strlen(dot + 1), &sig, &siglen),
+                         APR_SUCCESS);
+        if (sig[0] == 0)
+            break;
+    }
+    ck_assert_int_lt(i, 5000);
+    ck_assert_int_eq(verify(tok, jwks, RXA_JWS_ALGSET_ALL, &err), APR_SUCCESS);
+    ck_refused(apr_pstrcat(rxa_test_pool,
+                           apr_pstrmemdup(rxa_test_pool, tok,
+                                          (apr_size_t)(dot + 1 - tok)),
+                           rxa_b64url_encode(rxa_test_pool, sig + 1,
+                                             siglen - 1), NULL),
+               jwks, RXA_JWS_ALGSET_ALL, "RXA03203");
+    /* Ed25519: 64 octets, no fewer. */
+    tok = jt_sign(rxa_test_pool, ed, "EdDSA", "{\"alg\":\"EdDSA\"}", CLAIMS);
+    dot = strrchr(tok, '.');
+    ck_assert_int_eq(rxa_b64url_decode(rxa_test_pool, dot + 1, strlen(dot + 1),
+                                       &sig, &siglen), APR_SUCCESS);
+    ck_refused(apr_pstrcat(rxa_test_pool,
+                           apr_pstrmemdup(rxa_test_pool, tok,
+                                          (apr_size_t)(dot + 1 - tok)),
+                           rxa_b64url_encode(rxa_test_pool, sig, 63), NULL),
+               jwks, RXA_JWS_ALGSET_ALL, "RXA03202");
 }
 END_TEST
 
@@ -748,6 +799,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, header_rules);
     tcase_add_test(tc, algorithms_refused);
     tcase_add_test(tc, key_alg_limits);
+    tcase_add_test(tc, signature_lengths_exact);
     tcase_add_test(tc, ecdsa_der_form_refused);
     tcase_add_test(tc, key_selection);
     tcase_add_test(tc, openssl_error_queue_untouched);
