@@ -330,3 +330,22 @@ def test_dump_callbacks_for_aliases_and_listeners_and_locations(httpd_factory, i
     assert "Location /private  GUARDED, Require reflex-claim groups admins" in out
     assert "Location /public  not guarded here, Require all granted" in out
     assert "ProxyPass /api http://127.0.0.1:9/api" in out
+
+
+def test_ca_file_for_a_private_idp(httpd_factory, idp_factory, tls_cert, http_session):
+    """A provider on https with a private CA: discovery fails certificate
+    verification until ReflexAuthCAFile names that CA."""
+    httpd = httpd_factory()
+    write_private(httpd)
+    idp = idp_factory(rp=httpd, tls={"cert": str(tls_cert.cert_file),
+                                     "key": str(tls_cert.key_file)},
+                      issuer="https://localhost:{port}")
+    assert idp.issuer.startswith("https://localhost:")
+    env = secret_env(OIDC_ISSUER_URI=idp.issuer, OIDC_CLIENT_ID="public-rs256")
+    rc, out, err = httpd.configtest(defines="DUMP_REFLEX_AUTH", conf=PROTECTED, env=env)
+    assert rc == 0 and "discovery:      FAILED" in out
+    assert re.search(r"certificate|SSL", out), out
+    rc, out, err = httpd.configtest(defines="DUMP_REFLEX_AUTH",
+                                    conf="ReflexAuthCAFile %s\n%s" % (tls_cert.ca_file, PROTECTED),
+                                    env=env)
+    assert rc == 0 and "discovery:      ok" in out, out
