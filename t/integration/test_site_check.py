@@ -56,3 +56,5 @@ def test_site_check(httpd_factory):
     finally:
         idp.terminate()
         idp.wait(timeout=20)
+    # the provider it started is gone with it
+    assert not harness.port_open(port)
