@@ -18,7 +18,6 @@ typedef enum {
 } rxa_cookie_kind_t;
 
 #define RXA_COOKIE_MAX_AGE 604800   /* 7 days, SPEC 5 */
-#define RXA_SID_LEN 22              /* 128 random bits, base64url */
 
 typedef struct rxa_session {
     const char *provider;

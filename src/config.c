@@ -76,7 +76,8 @@ rxa_srv_conf_t *rxa_srv_conf(const server_rec *s)
     return ap_get_module_config(s->module_config, &reflex_auth_module);
 }
 
-static const char *rxa_getenv(const void *baton, const char *name)
+/* httpd's process environment at start-up: where OIDC_* are read. */
+const char *rxa_process_getenv(const void *baton, const char *name)
 {
     return getenv(name);
 }
@@ -110,7 +111,7 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
     }
     /* Loaded but never configured (a2enmod alone): let httpd start. */
     sc->in_use = sc->provider_specs || sc->cookie_secrets
-        || rxa_providers_env_present(rxa_getenv, NULL);
+        || rxa_providers_env_present(rxa_process_getenv, NULL);
 }
 
 /* --- directive handlers ------------------------------------------------- */

@@ -27,25 +27,8 @@ static rxa_issuer_snap_t *provider_snap(const rxa_provider_t *p)
     return p->iss ? rxa_issuer_get(p->iss, apr_time_now()) : NULL;
 }
 
-static int unique_param(request_rec *r, apr_table_t *q, const char *name,
-                        const char **value)
-{
-    const apr_array_header_t *arr = apr_table_elts(q);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i, n = 0;
-
-    *value = NULL;
-    for (i = 0; i < arr->nelts; i++) {
-        if (!strcmp(e[i].key, name)) {
-            *value = e[i].val;
-            n++;
-        }
-    }
-    return n <= 1;
-}
-
 /* The query as a table; NULL (and a 400 page sent) when it is malformed or
- * repeats a parameter (SPEC 4.4). */
+ * repeats a parameter (SPEC 4.4), so each name in it is there once. */
 static apr_table_t *request_query(request_rec *r, int *status)
 {
     apr_table_t *q = NULL;
@@ -182,9 +165,9 @@ static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
 
     if (!(q = request_query(r, &status)))
         return status;
-    unique_param(r, q, "redirect_to", &raw_to);
+    raw_to = apr_table_get(q, "redirect_to");
     redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
-    unique_param(r, q, "provider", &name);
+    name = apr_table_get(q, "provider");
     /* SPEC 4.2: never straight to the IdP, unless asked and unambiguous */
     if (!name && sc->login_auto_redirect == 1 && sc->providers->nelts == 1)
         return login_start(r, sc, APR_ARRAY_IDX(sc->providers, 0,
@@ -297,10 +280,10 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (!(q = request_query(r, &status)))
         return status;
-    unique_param(r, q, "state", &state);
-    unique_param(r, q, "code", &code);
-    unique_param(r, q, "error", &error);
-    unique_param(r, q, "iss", &iss);
+    state = apr_table_get(q, "state");
+    code = apr_table_get(q, "code");
+    error = apr_table_get(q, "error");
+    iss = apr_table_get(q, "iss");
     if (!(ls = login_state_find(r, sc, state))) {
         const char *id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00051: [error id %s] "
@@ -320,7 +303,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                              ls->provider);
     if (error) {
         const char *desc = NULL;
-        unique_param(r, q, "error_description", &desc);
+        desc = apr_table_get(q, "error_description");
         rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_FAILURE,
                   RXA_AUDIT_R_IDP_ERROR, p->name, NULL, NULL);
         return rxa_page_idp_error(r, p, error, desc);
@@ -393,7 +376,7 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     }
     if (!(q = request_query(r, &status)))
         return status;
-    unique_param(r, q, "redirect_to", &raw_to);
+    raw_to = apr_table_get(q, "redirect_to");
     redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
     location = redirect_to;
     for (i = 0; i < sc->providers->nelts; i++) {

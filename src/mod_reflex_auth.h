@@ -92,6 +92,7 @@ void *rxa_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
 const rxa_dir_conf_t *rxa_dir_conf(const request_rec *r);
 rxa_srv_conf_t *rxa_srv_conf(const server_rec *s);
 void rxa_config_finalize(apr_pool_t *p, server_rec *s);
+const char *rxa_process_getenv(const void *baton, const char *name);
 
 /* providers.c */
 int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,

@@ -87,28 +87,23 @@ static int page_error_template(request_rec *r, int status, const char *error,
     return page_from_template(r, RXA_PAGE_ERROR, status, &vals);
 }
 
+static int page_begin(request_rec *r, int status, const char *title,
+                      const char *head_extra);
+
 int rxa_page_error(request_rec *r, int status, const char *title,
                    const char *message, const char *error_id)
 {
-    const char *t = ap_escape_html2(r->pool, title, 1);
-
+    if (status == HTTP_SERVICE_UNAVAILABLE)
+        apr_table_setn(r->err_headers_out, "Retry-After", "10");
     if (page_custom(r, RXA_PAGE_ERROR))
         return page_error_template(r, status, apr_pstrcat(r->pool, title, ": ",
                                                           message, NULL),
                                    error_id, NULL);
-    r->status = status;
-    page_headers(r);
-    if (status == HTTP_SERVICE_UNAVAILABLE)
-        apr_table_setn(r->headers_out, "Retry-After", "10");
-    if (r->header_only)
-        return DONE;
-    ap_rprintf(r,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>%s</title>" PAGE_STYLE "</head>\n"
-        "<body><h1>%s</h1><p>%s</p><p>Error id: <code>%s</code></p>"
-        "</body></html>\n", t, t, ap_escape_html2(r->pool, message, 1),
-        ap_escape_html2(r->pool, error_id, 1));
+    if (page_begin(r, status, title, NULL))
+        ap_rprintf(r, "<h1>%s</h1><p>%s</p><p>Error id: <code>%s</code></p>"
+                   "</body></html>\n", ap_escape_html2(r->pool, title, 1),
+                   ap_escape_html2(r->pool, message, 1),
+                   ap_escape_html2(r->pool, error_id, 1));
     return DONE;
 }
 

@@ -8,11 +8,6 @@
 #include "mod_reflex_auth.h"
 #include "rxa_discovery.h"
 
-static const char *rxa_getenv(const void *baton, const char *name)
-{
-    return getenv(name);
-}
-
 static const char *server_label(apr_pool_t *p, const server_rec *s)
 {
     return apr_psprintf(p, "%s:%u%s", s->server_hostname ? s->server_hostname
@@ -41,7 +36,7 @@ int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
                                        sc->cookie_secrets->nelts, &sc->keyring,
                                        &err) == APR_SUCCESS)
             rxa_providers_resolve(pconf, sc->provider_specs, sc->extra_scopes,
-                                  rxa_getenv, NULL, &sc->providers, &err);
+                                  rxa_process_getenv, NULL, &sc->providers, &err);
         if (err)
             sc->providers = NULL;
         sc->config_error = err;
