@@ -53,6 +53,7 @@ static void rxa_test_config(apr_pool_t *pconf, server_rec *s)
 static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
 {
     rxa_tokens_child_init(pchild);
+    rxa_authn_child_init(pchild, s);
 }
 
 static void rxa_register_hooks(apr_pool_t *p)

@@ -16,6 +16,7 @@
 #include "rxa_jws.h"
 #include "rxa_origin.h"
 #include "rxa_util.h"
+#include "rxa_vcache.h"
 
 /* --- the origin the browser sees ---------------------------------------------- */
 
@@ -65,22 +66,33 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
 
 /* --- cookies ------------------------------------------------------------------- */
 
+/* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
+ * when the request has none of them. */
+static apr_status_t session_values(request_rec *r, const rxa_provider_t *p,
+                                   const char *values[RXA_CK_COUNT])
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
+    int k, any = 0;
+
+    for (k = 0; k < RXA_CK_COUNT; k++) {
+        values[k] = NULL;
+        if (header)
+            rxa_cookie_get_chunked(r->pool, header,
+                                   rxa_session_cookie_name(r->pool, p->name, k),
+                                   &values[k], &err);
+        any |= values[k] != NULL;
+    }
+    return any ? APR_SUCCESS : APR_NOTFOUND;
+}
+
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
                               const rxa_provider_t *p, rxa_session_t **s)
 {
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    const char *values[RXA_CK_COUNT], *err;
-    int k;
+    const char *values[RXA_CK_COUNT];
 
     *s = NULL;
-    if (!header)
+    if (session_values(r, p, values) != APR_SUCCESS)
         return APR_NOTFOUND;
-    for (k = 0; k < RXA_CK_COUNT; k++) {
-        values[k] = NULL;
-        rxa_cookie_get_chunked(r->pool, header,
-                               rxa_session_cookie_name(r->pool, p->name, k),
-                               &values[k], &err);
-    }
     return rxa_session_open(r->pool, sc->keyring, p->name, values, s);
 }
 
@@ -130,6 +142,63 @@ void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
 
 /* --- identity -------------------------------------------------------------------- */
 
+/* Cookie sets already opened and verified in this process (issue 8): the
+ * unsealing and the ID token's signature and claims are checked once per
+ * sign-in per process, not per request. */
+#define VCACHE_ENTRIES 1024
+/* Longest an entry is trusted without a fresh check: bounds how late a
+ * change in userinfo (cached 30 min itself) or the clock is noticed. */
+#define VCACHE_TTL 300
+
+static rxa_vcache_t *vcache;
+
+void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv = rxa_vcache_create(pchild, VCACHE_ENTRIES, &vcache);
+
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "RXA00103: no cache of "
+                     "verified sessions in this process; every request is "
+                     "verified in full");
+}
+
+/* The cache key: the provider and the four values exactly as sent. */
+static const char *session_key(apr_pool_t *pool, const rxa_provider_t *p,
+                               const char *const values[RXA_CK_COUNT],
+                               apr_size_t *klen)
+{
+    apr_size_t len[RXA_CK_COUNT], plen = strlen(p->name), n = plen;
+    char *key, *at;
+    int k;
+
+    for (k = 0; k < RXA_CK_COUNT; k++)
+        n += 1 + (len[k] = values[k] ? strlen(values[k]) : 0);
+    at = key = apr_palloc(pool, n);
+    memcpy(at, p->name, plen);
+    at += plen;
+    for (k = 0; k < RXA_CK_COUNT; k++) {
+        *at++ = '\n';          /* in no cookie value, nor a provider name */
+        memcpy(at, values[k] ? values[k] : "", len[k]);
+        at += len[k];
+    }
+    *klen = n;
+    return key;
+}
+
+/* Until when a verified session may be taken from the cache. */
+static apr_int64_t vcache_until(const rxa_srv_conf_t *sc,
+                                const rxa_session_t *s, json_t *claims,
+                                apr_int64_t now)
+{
+    json_t *exp = json_object_get(claims, "exp");
+    apr_int64_t until = s->expires_at - RXA_REFRESH_MARGIN;
+
+    if (json_is_integer(exp)
+        && json_integer_value(exp) + apr_time_sec(sc->clock_skew) < until)
+        until = json_integer_value(exp) + apr_time_sec(sc->clock_skew);
+    return until < now + VCACHE_TTL ? until : now + VCACHE_TTL;
+}
+
 /* The signed-in identity of this request, if any; cookies that fail are
  * cleared (SPEC 6). Cached on the request. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
@@ -151,13 +220,28 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
         rxa_issuer_snap_t *snap;
         rxa_session_t *s;
-        const char *why = NULL;
+        const rxa_session_t *hit;
+        const char *values[RXA_CK_COUNT], *key, *why = NULL;
+        apr_size_t klen;
         rxa_audit_reason_e reason = RXA_AUDIT_R_TOKENS_INVALID;
-        apr_status_t rv = rxa_session_read(r, sc, p, &s);
+        apr_status_t rv = session_values(r, p, values);
+        int refreshed = 0;
         json_t *claims;
 
         if (rv == APR_NOTFOUND)
             continue;
+        key = session_key(r->pool, p, values, &klen);
+        if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now()))
+            && rxa_vcache_get(vcache, r->pool, key, klen, snap, now, &hit,
+                              &claims)) {
+            cached->session = hit;
+            cached->provider = p;
+            cached->claims = claims;
+            cached->sub = rxa_json_get_str(claims, "sub");
+            *who = cached;
+            return OK;
+        }
+        rv = rxa_session_open(r->pool, sc->keyring, p->name, values, &s);
         if (rv != APR_SUCCESS) {
             why = "cookies do not open or belong to different sign-ins";
             reason = RXA_AUDIT_R_STALE_COOKIES;
@@ -169,6 +253,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             rxa_session_t *fresh;
             if (!(why = rxa_refresh(r, sc, p, snap, s, &fresh))) {
                 s = fresh;
+                refreshed = 1;
                 rxa_session_set_cookies(r, sc, s);
             }
             else
@@ -188,6 +273,11 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                 rxa_json_pool_own(r->pool, claims);
                 json_object_update_missing(claims, info);
             }
+            /* Not after a refresh: these cookie bytes are the old ones,
+             * and the browser gets new ones with this answer. */
+            if (vcache && !refreshed)
+                rxa_vcache_put(vcache, key, klen, snap, now,
+                               vcache_until(sc, s, claims, now), s, claims);
             cached->session = s;
             cached->provider = p;
             cached->claims = claims;

@@ -77,7 +77,7 @@ typedef struct rxa_dir_conf {
 
 /* The signed-in user of a request, found once (rxa_identify). */
 typedef struct rxa_identity {
-    rxa_session_t *session;                 /* NULL: nobody signed in */
+    const rxa_session_t *session;           /* NULL: nobody signed in */
     const rxa_provider_t *provider;
     json_t *claims;                         /* the ID token's */
     const char *sub;
@@ -107,6 +107,7 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 
 /* authn.c */
 int rxa_check_authn(request_rec *r);
+void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
