@@ -272,7 +272,8 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     rxa_provider_t *p;
     rxa_issuer_snap_t *snap;
     rxa_session_t s;
-    json_t *resp, *claims;
+    struct rxa_token_response *resp;
+    json_t *claims;
     int status = DONE;
 
     if (r->method_number != M_GET)

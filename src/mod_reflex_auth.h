@@ -122,10 +122,12 @@ void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p);
 
 /* tokens.c */
-json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
-                          const rxa_provider_t *p,
-                          const struct rxa_issuer_snap *snap, const char *form,
-                          const char **why);
+struct rxa_token_response *rxa_token_request(request_rec *r,
+                                             const rxa_srv_conf_t *sc,
+                                             const rxa_provider_t *p,
+                                             const struct rxa_issuer_snap *snap,
+                                             const char *form,
+                                             const char **why);
 const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
                                const struct rxa_issuer_snap *snap,
                                const char *access_token, const char *sub);
@@ -137,7 +139,8 @@ json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
 const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
                                     const rxa_provider_t *p,
                                     const struct rxa_issuer_snap *snap,
-                                    json_t *resp, const rxa_session_t *old,
+                                    const struct rxa_token_response *resp,
+                                    const rxa_session_t *old,
                                     const char *nonce, rxa_session_t *s,
                                     json_t **claims);
 void rxa_tokens_child_init(apr_pool_t *pchild);

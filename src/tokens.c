@@ -18,23 +18,27 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"
+#include "rxa_token_response.h"
 
-#define TOKEN_RESPONSE_MAX (256 * 1024)
+#define USERINFO_MAX (256 * 1024)
+
 /* How long a finished refresh is handed to late arrivals (the requests
  * that were already on their way with the old cookies). */
 #define REFRESH_SHARE_TIME apr_time_from_sec(10)
 
 /* POST FORM to the token endpoint with the client's authentication
- * (RFC 6749 2.3.1): the parsed JSON answer, or NULL and *WHY. */
-json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
-                          const rxa_provider_t *p,
-                          const rxa_issuer_snap_t *snap, const char *form,
-                          const char **why)
+ * (RFC 6749 2.3.1): the checked answer, or NULL and *WHY. */
+rxa_token_response_t *rxa_token_request(request_rec *r,
+                                        const rxa_srv_conf_t *sc,
+                                        const rxa_provider_t *p,
+                                        const rxa_issuer_snap_t *snap,
+                                        const char *form, const char **why)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    rxa_http_opts_t opts = { 0, sc->ca_file, RXA_TOKEN_RESPONSE_MAX_BYTES };
+    rxa_token_response_t *resp;
     const char *err;
-    json_t *resp;
+    apr_status_t rv;
 
     if (!snap->md->token_endpoint) {
         *why = "the provider publishes no token_endpoint";
@@ -69,17 +73,20 @@ json_t *rxa_token_request(request_rec *r, const rxa_srv_conf_t *sc,
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
         return NULL;
     }
-    resp = rxa_json_parse_object(r->pool, req.body, req.len, TOKEN_RESPONSE_MAX,
-                                 &err);
-    if (req.status != 200) {
-        const char *e = resp ? rxa_json_get_str(resp, "error") : NULL;
+    rv = rxa_token_response_parse(r->pool, req.body, req.len, &resp, &err);
+    if (rv == RXA_TOKEN_RESPONSE_ERROR || req.status != 200) {
+        /* the error code is sanitised by the parser; the description is
+         * the IdP's prose and stays out of the log */
         *why = apr_psprintf(r->pool, "token endpoint %s answered HTTP %ld%s%s",
-                            req.url, req.status, e ? ", error " : "",
-                            e ? ap_escape_logitem(r->pool, e) : "");
+                            req.url, req.status,
+                            rv == RXA_TOKEN_RESPONSE_ERROR ? ", error " : "",
+                            rv == RXA_TOKEN_RESPONSE_ERROR ? resp->error : "");
         return NULL;
     }
-    if (!resp)
+    if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
+        return NULL;
+    }
     return resp;
 }
 
@@ -89,7 +96,7 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
                               const char *access_token, const char **why)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, TOKEN_RESPONSE_MAX };
+    rxa_http_opts_t opts = { 0, sc->ca_file, USERINFO_MAX };
     const char *err;
     json_t *info;
 
@@ -106,7 +113,7 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
         *why = apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
                             req.status);
     else if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
-                                            TOKEN_RESPONSE_MAX, &err)))
+                                            USERINFO_MAX, &err)))
         *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
     else
         return info;
@@ -201,7 +208,7 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
     e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
     if (e && now - e->fetched <= USERINFO_MAX_AGE)
         info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
-                                     TOKEN_RESPONSE_MAX, &why);
+                                     USERINFO_MAX, &why);
     apr_thread_mutex_unlock(userinfo_lock);
     if (info)
         return info;
@@ -281,37 +288,31 @@ json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
 const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
                                     const rxa_provider_t *p,
                                     const rxa_issuer_snap_t *snap,
-                                    json_t *resp, const rxa_session_t *old,
+                                    const rxa_token_response_t *resp,
+                                    const rxa_session_t *old,
                                     const char *nonce, rxa_session_t *s,
                                     json_t **claims)
 {
-    const char *access_token = rxa_json_get_str(resp, "access_token");
-    const char *id_token = rxa_json_get_str(resp, "id_token");
-    const char *refresh_token = rxa_json_get_str(resp, "refresh_token");
-    const char *scope = rxa_json_get_str(resp, "scope"), *why = NULL;
-    json_t *ei = json_object_get(resp, "expires_in");
-    json_int_t expires_in = json_is_integer(ei) ? json_integer_value(ei) : 3600;
+    const char *id_token = resp->id_token, *why = NULL;
 
-    if (!access_token || !*access_token || expires_in <= 0
-        || expires_in > RXA_COOKIE_MAX_AGE)
-        return "token response without access_token or a sane expires_in";
     if (!id_token && old)
         id_token = old->id_token;
     if (!id_token)
         return "token response without id_token";
     if (!(*claims = rxa_id_token_verify(r, sc, p, snap, id_token, nonce,
                                         id_token == (old ? old->id_token : NULL)
-                                        ? NULL : access_token, &why)))
+                                        ? NULL : resp->access_token, &why)))
         return why;
     memset(s, 0, sizeof(*s));
     s->provider = p->name;
     s->sid = old ? old->sid : NULL;
-    s->access_token = access_token;
-    s->expires_at = apr_time_sec(apr_time_now()) + expires_in;
+    s->access_token = resp->access_token;
+    s->expires_at = apr_time_sec(apr_time_now()) + resp->expires_in;
     s->id_token = id_token;
-    s->refresh_token = refresh_token && *refresh_token ? refresh_token
+    s->refresh_token = resp->refresh_token ? resp->refresh_token
         : old ? old->refresh_token : NULL;
-    s->granted_scopes = scope ? scope : old ? old->granted_scopes : p->scope;
+    s->granted_scopes = resp->scope ? resp->scope
+        : old ? old->granted_scopes : p->scope;
     return NULL;
 }
 
@@ -394,7 +395,8 @@ static const char *refresh_call(request_rec *r, const rxa_srv_conf_t *sc,
                                 const rxa_session_t *old, rxa_session_t *s)
 {
     const char *why = NULL, *form;
-    json_t *resp, *claims;
+    rxa_token_response_t *resp;
+    json_t *claims;
 
     /* only the scopes granted at sign-in (SPEC 5) */
     form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
