@@ -76,11 +76,12 @@ static apr_status_t session_values(request_rec *r, const rxa_provider_t *p,
 
     for (k = 0; k < RXA_CK_COUNT; k++) {
         values[k] = NULL;
+        /* a cookie that does not read (bad chunks, repeated, oversize
+         * header) is still there, as debris to clear */
         if (header)
-            rxa_cookie_get_chunked(r->pool, header,
-                                   rxa_session_cookie_name(r->pool, p->name, k),
-                                   &values[k], &err);
-        any |= values[k] != NULL;
+            any |= rxa_cookie_get_chunked(r->pool, header,
+                                          rxa_session_cookie_name(r->pool, p->name, k),
+                                          &values[k], &err) != APR_NOTFOUND;
     }
     return any ? APR_SUCCESS : APR_NOTFOUND;
 }
@@ -89,11 +90,13 @@ apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
                               const rxa_provider_t *p, rxa_session_t **s)
 {
     const char *values[RXA_CK_COUNT];
+    apr_status_t rv;
 
     *s = NULL;
     if (session_values(r, p, values) != APR_SUCCESS)
         return APR_NOTFOUND;
-    return rxa_session_open(r->pool, sc->keyring, p->name, values, s);
+    rv = rxa_session_open(r->pool, sc->keyring, p->name, values, s);
+    return rv == APR_NOTFOUND ? APR_EINVAL : rv;
 }
 
 apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
@@ -397,9 +400,12 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
 
 static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
 {
+    /* a target longer than login would keep falls back to / there anyway;
+     * encoded here it could outgrow LimitRequestLine (414, not a login) */
+    const char *back = strlen(r->unparsed_uri) > RXA_REDIRECT_TO_MAX
+        ? "/" : r->unparsed_uri;
     const char *login = apr_pstrcat(r->pool, sc->login_path, "?redirect_to=",
-                                    rxa_url_encode(r->pool, r->unparsed_uri),
-                                    NULL);
+                                    rxa_url_encode(r->pool, back), NULL);
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (request_is_navigation(r)) {

@@ -102,6 +102,11 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
         return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
                               "Sign-in could not start.", id);
     }
+    /* kept percent-encoded, up to three times the bytes sanitizing
+     * allowed: bounded again, so the login-state cookie stays under the
+     * 4096 bytes browsers store */
+    if (strlen(redirect_to) > RXA_REDIRECT_TO_MAX)
+        redirect_to = "/";
     redirect_uri = apr_pstrcat(r->pool, origin, sc->callback_path, NULL);
     login = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
                       "state", state, "nonce", nonce, "verifier", verifier,
@@ -248,6 +253,33 @@ static void login_state_clear(request_rec *r, rxa_srv_conf_t *sc,
         apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
 }
 
+/* How long the Cookie header a browser sends back grows by the session
+ * cookies this response sets (deletions aside). Over httpd's
+ * LimitRequestFieldSize, every later request would be refused by httpd
+ * itself, so the sign-in is refused here with a page that says why
+ * (SPEC 5). */
+static apr_size_t session_cookie_header_len(request_rec *r, const char *provider)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const char *prefix = apr_pstrcat(r->pool, "__Host-reflex_", provider, "_",
+                                     NULL);
+    apr_size_t n = sizeof("Cookie: ") - 1, plen = strlen(prefix), len;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        const char *eq;
+        if (!e[i].key || strcasecmp(e[i].key, "Set-Cookie")
+            || strncmp(e[i].val, prefix, plen))
+            continue;
+        len = strcspn(e[i].val, ";");
+        eq = memchr(e[i].val, '=', len);
+        if (eq && eq + 1 < e[i].val + len)
+            n += len + 2;               /* "name=value; " */
+    }
+    return n;
+}
+
 /* A failed sign-in: log and audit with the error id, answer with the
  * error page. */
 static int callback_fail(request_rec *r, int status, const char *message,
@@ -274,6 +306,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     rxa_session_t s;
     struct rxa_token_response *resp;
     json_t *claims;
+    apr_size_t cookie_len;
     int status = DONE;
 
     if (r->method_number != M_GET)
@@ -343,12 +376,34 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                              why, strstr(why, "another subject")
                              ? RXA_AUDIT_R_USERINFO_SUB_MISMATCH
                              : RXA_AUDIT_R_USERINFO_FAILED, p->name);
-    if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS
-        || rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS)
+    if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS)
         return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR,
                              "The sign-in could not be stored in cookies.",
-                             "sealing or formatting the session cookies failed",
+                             "no random sign-in id", RXA_AUDIT_R_INTERNAL_ERROR,
+                             p->name);
+    /* what fails here is the IdP's tokens outgrowing the chunk limit */
+    if (rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS) {
+        apr_table_unset(r->err_headers_out, "Set-Cookie");
+        login_state_clear(r, sc, ls);
+        return callback_fail(r, HTTP_BAD_GATEWAY, "The identity provider's "
+                             "tokens are too large to be kept in this "
+                             "browser's cookies.", "the session cookies "
+                             "could not be made (see the line before)",
                              RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
+    }
+    if ((cookie_len = session_cookie_header_len(r, p->name))
+        > (apr_size_t)r->server->limit_req_fieldsize) {
+        why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
+                           "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
+                           "LimitRequestFieldSize (%d)", cookie_len,
+                           r->server->limit_req_fieldsize);
+        apr_table_unset(r->err_headers_out, "Set-Cookie");
+        login_state_clear(r, sc, ls);
+        return callback_fail(r, HTTP_BAD_GATEWAY,
+                             "The identity provider's tokens are too large "
+                             "to be kept in this browser's cookies.",
+                             why, RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00052: sign-in completed: "
                   "provider %s, sub %s", p->name,
                   ap_escape_logitem(r->pool, rxa_json_get_str(claims, "sub")));
@@ -431,6 +486,7 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     rxa_identity_t *who = NULL;
     json_t *body;
     char *text;
+    int status;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (r->method_number != M_GET && r->method_number != M_POST)
@@ -440,7 +496,7 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
                       "cross-origin request");
         return HTTP_FORBIDDEN;
     }
-    if (rxa_identify(r, sc, &who) == OK && who) {
+    if ((status = rxa_identify(r, sc, &who)) == OK && who) {
         rxa_session_set_cookies(r, sc, who->session);
         body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,
                          "provider", who->session->provider, "sub", who->sub,
@@ -450,6 +506,16 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     else {
         r->status = HTTP_UNAUTHORIZED;
         body = json_pack("{s:b}", "authenticated", 0);
+        /* the callback page's call (SPEC 5): the cookies just set did not
+         * come back; the page shows this id */
+        if (status == OK && r->args && !strcmp(r->args, "after=sign-in")) {
+            const char *id = rxa_error_id(r);
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00130: [error "
+                          "id %s] the session cookies set at sign-in did not "
+                          "come back intact: the browser or a proxy refused, "
+                          "dropped or altered them", id);
+            json_object_set_new(body, "error_id", json_string(id));
+        }
     }
     ap_set_content_type(r, "application/json");
     text = json_dumps(body, JSON_COMPACT);

@@ -1,4 +1,5 @@
 /* Built-in pages: self-contained HTML under a strict CSP. */
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
 #include <http_request.h>
@@ -187,7 +188,13 @@ static const char *js_string(request_rec *r, const char *s)
 }
 
 /* SPEC 4.4: a page, not a redirect, so the browser's next navigation is
- * started by our own origin and carries the SameSite=Strict cookies. */
+ * started by our own origin and carries the SameSite=Strict cookies.
+ * SPEC 5: a 4xx from the sync call means the cookies just set were not
+ * stored or not sent back (blocked, dropped on the way, over a size
+ * limit); going on would only lead back to the login, so the page says so,
+ * with the error id the sync endpoint logged (none when httpd itself
+ * refused the call, e.g. over LimitRequestFieldSize). A 5xx, or no answer
+ * at all, proves nothing about the cookies: the page goes on. */
 int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
                       const char *redirect_to)
 {
@@ -222,11 +229,40 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
                "JSON.stringify({t: Date.now(), s: 'in'})); } catch (e) {}\n"
                "    location.replace(to);\n"
                "  }\n"
+               "  function add(parent, tag, text) {\n"
+               "    var e = document.createElement(tag);\n"
+               "    e.textContent = text;\n"
+               "    parent.appendChild(e);\n"
+               "    return e;\n"
+               "  }\n"
+               "  function fail(status, id) {\n"
+               "    var b = document.body;\n"
+               "    while (b.firstChild) b.removeChild(b.firstChild);\n"
+               "    document.title = 'Sign-in could not be completed';\n"
+               "    add(b, 'h1', document.title).id = 'reflex-auth-failed';\n"
+               "    add(b, 'p', 'You signed in, but the sign-in cookies did "
+               "not come back to this site (HTTP ' + status + '). '\n"
+               "      + (status === 401 ? 'Your browser may be blocking "
+               "cookies for this site: allow them and sign in again.'\n"
+               "         : 'The server refused them, perhaps as too large: "
+               "please tell the site\\'s administrator.'));\n"
+               "    if (id) add(add(b, 'p', 'Error id: '), 'code', id);\n"
+               "    var a = add(add(b, 'p', ''), 'a', 'Back to the site');\n"
+               "    a.href = '/';\n"
+               "    a.className = 'button';\n"
+               "  }\n"
                "  fetch(%s, {method: 'POST', credentials: 'same-origin', "
-               "headers: {'Accept': 'application/json'}}).then(go, go);\n"
+               "headers: {'Accept': 'application/json'}}).then(function (r) {\n"
+               "    if (r.ok || r.status >= 500) return go();\n"
+               "    return r.json().then(function (j) { fail(r.status, "
+               "j && j.error_id); },\n"
+               "                         function () { fail(r.status); });\n"
+               "  }, go);\n"
                "})();\n</script></body></html>\n",
                esc(r, redirect_to), esc(r, redirect_to), nonce,
-               js_string(r, redirect_to), js_string(r, sc->sync_path));
+               js_string(r, redirect_to),
+               js_string(r, apr_pstrcat(r->pool, sc->sync_path,
+                                        "?after=sign-in", NULL)));
     return DONE;
 }
 
@@ -247,11 +283,36 @@ int rxa_page_expired(request_rec *r, const rxa_srv_conf_t *sc,
     return DONE;
 }
 
+/* Text from the IdP's error response, fit to show and log: at most MAX
+ * bytes (cut on a UTF-8 boundary; nothing bounds what arrives), control
+ * characters as spaces (they could only garble a page or a terminal). */
+static const char *idp_text(request_rec *r, const char *s, apr_size_t max)
+{
+    apr_size_t len;
+    char *out, *c;
+
+    if (!s)
+        return NULL;
+    len = strlen(s);
+    if (len > max) {
+        len = max;
+        while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
+    }
+    out = apr_pstrmemdup(r->pool, s, len);
+    for (c = out; *c; c++)
+        if (apr_iscntrl((unsigned char)*c))
+            *c = ' ';
+    return out;
+}
+
 int rxa_page_idp_error(request_rec *r, const rxa_provider_t *p,
                        const char *error, const char *description)
 {
     const char *id = rxa_error_id(r);
 
+    error = idp_text(r, error, 128);
+    description = idp_text(r, description, 512);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00070: [error id %s] "
                   "provider %s answered the login with error '%s'", id,
                   p->name, ap_escape_logitem(r->pool, error));

@@ -24,7 +24,7 @@ import shutil
 import pytest
 
 import harness
-from harness import EchoBackend, Httpd, IdP, TLSCert
+from harness import EchoBackend, Httpd, IdP, Liar, TLSCert
 
 # pytester: the harness tests its own fixtures in a sub-run.
 pytest_plugins = ["pytester"]
@@ -49,6 +49,8 @@ def pytest_runtest_makereport(item, call):
                 rep.sections.append((f"httpd {obj.root}", obj.diagnostics()))
             elif isinstance(obj, IdP):
                 rep.sections.append((f"IdP {obj.dir}", obj.diagnostics()))
+            elif isinstance(obj, Liar):
+                rep.sections.append((f"liar {obj.dir}", obj.diagnostics()))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -101,6 +103,34 @@ def idp_factory(request, workdir):
     for idp in started:
         try:
             idp.stop()
+        except Exception as e:  # keep stopping the others
+            problems.append(str(e))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def liar_factory(request, workdir):
+    """liar_factory(**kwargs) -> a started harness.Liar (start=False: not
+    started). kwargs as for harness.Liar, e.g. mode="expired",
+    slow_seconds=5. Every liar is stopped at teardown."""
+    started = []
+    request.node.rxa_started = getattr(request.node, "rxa_started", [])
+
+    def make(start=True, **kwargs):
+        d = harness.make_dir(f"liar{len(started)}-", parent=workdir)
+        liar = Liar(d, **kwargs)
+        started.append(liar)
+        request.node.rxa_started.append(liar)
+        if start:
+            liar.start()
+        return liar
+
+    yield make
+    problems = []
+    for liar in started:
+        try:
+            liar.stop()
         except Exception as e:  # keep stopping the others
             problems.append(str(e))
     if problems:

@@ -4,6 +4,7 @@ Everything a test needs to drive mod_reflex_auth end to end, with the Python
 standard library and requests only:
 
 - IdP: the npm oidc-provider behind t/idp/server.mjs, on a free port.
+- Liar: t/liar/liar.py, a provider that tells one lie per mode (issue 7).
 - Httpd: Debian's apache2 with a generated httpd.conf in a fresh directory,
   on free ports (plain http, and https with the session's test certificate).
 - The error-log policy: a test fails on any error_log line at warn level or
@@ -58,9 +59,23 @@ LOOPBACK = "127.0.0.1"
 # the test process (see install_test_resolver); *.test is reserved (RFC 2606).
 TEST_HOSTS = ("localhost", "127.0.0.1", "rp.test")
 
-START_TIMEOUT = 30.0  # seconds for a process to become ready
-STOP_TIMEOUT = 10.0  # seconds before SIGKILL
-HTTP_TIMEOUT = 15.0  # default per-request timeout of test sessions
+
+
+def env_flag(name):
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "no", "false")
+
+
+# RXA_SANITIZED=1: RXA_MODULE was built with --enable-sanitizers (ASan+UBSan)
+# and httpd runs with the sanitizer runtime preloaded. RXA_VALGRIND=1: every
+# httpd runs under valgrind, which is ~20 times slower, so the harness waits
+# longer. See "Sanitizer and valgrind runs" below.
+SANITIZED = env_flag("RXA_SANITIZED")
+VALGRIND = env_flag("RXA_VALGRIND")
+SLOWDOWN = 8 if VALGRIND else 1
+
+START_TIMEOUT = 30.0 * SLOWDOWN  # seconds for a process to become ready
+STOP_TIMEOUT = 10.0 * SLOWDOWN  # seconds before SIGKILL
+HTTP_TIMEOUT = 15.0 * SLOWDOWN  # default per-request timeout of test sessions
 POLL = 0.02
 
 # A cookie secret for tests (>= 32 bytes); any test may use its own.
@@ -98,9 +113,12 @@ def make_dir(prefix, parent=None):
     """A fresh directory that www-data can traverse and read (mode 0755).
 
     httpd's children run as www-data, and pytest's own tmp_path lives under
-    /tmp/pytest-of-root (0700), so test trees are made under /tmp instead.
+    /tmp/pytest-of-root (0700), so test trees are made under /tmp instead
+    (or $RXA_TMPDIR, which must be 0755 too: t/valgrind-run reads the logs
+    there).
     """
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent or "/tmp"))
+    path = Path(tempfile.mkdtemp(prefix=prefix,
+                                 dir=parent or os.environ.get("RXA_TMPDIR") or "/tmp"))
     path.chmod(0o755)
     return path
 
@@ -587,6 +605,154 @@ class IdP:
 
 
 # --------------------------------------------------------------------------
+# The lying provider (issue 7)
+
+LIAR_SERVER = REPO / "t" / "liar" / "liar.py"
+LIAR_PYTHON = "/usr/bin/python3"  # Debian's, with python3-jwcrypto
+LIAR_CLIENT_ID = "liar-client"
+LIAR_CLIENT_SECRET = "liar-client-secret-0123456789abcdef"
+
+
+class Liar:
+    """t/liar/liar.py, an OpenID provider that tells one lie per mode, in a
+    process of its own (same conventions as IdP: own process group, stopped
+    at teardown by the liar_factory fixture).
+
+    Every mode is its own issuer, issuer(mode) = url("/<mode>"), so one
+    httpd can hold a provider per mode (provider_line(mode)); the bare
+    issuer issuer() lies as the current mode (mode= at start, set_mode()).
+    modes() lists them; "honest" tells no lie. Its keys live in keys_file
+    (default workdir/keys.json; made at the first start): pass another
+    liar's keys_file to skip making RSA keys again.
+    """
+
+    def __init__(self, workdir, *, mode="honest", client_id=LIAR_CLIENT_ID,
+                 client_secret=LIAR_CLIENT_SECRET, slow_seconds=10.0,
+                 port=0, host=LOOPBACK, keys_file=None):
+        self.dir = Path(workdir)
+        self.mode = mode
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.slow_seconds = slow_seconds
+        self.host = host
+        self.port = port or None
+        self.state_file = self.dir / "liar.json"
+        self.stdout_file = self.dir / "liar.stdout"
+        self.stderr_file = self.dir / "liar.stderr"
+        self.keys_file = Path(keys_file) if keys_file else self.dir / "keys.json"
+        self.proc = None
+        self.base = None
+
+    def start(self, timeout=START_TIMEOUT):
+        if not Path(LIAR_PYTHON).exists():
+            unavailable(f"{LIAR_PYTHON} is not installed")
+        if self.running:
+            raise HarnessError("liar already running")
+        self.state_file.unlink(missing_ok=True)
+        cmd = [LIAR_PYTHON, str(LIAR_SERVER), "--host", self.host,
+               "--port", str(self.port or 0), "--mode", self.mode,
+               "--client-id", self.client_id, "--client-secret", self.client_secret or "",
+               "--slow-seconds", str(self.slow_seconds), "--state-file", str(self.state_file),
+               "--keys-file", str(self.keys_file)]
+        with open(self.stdout_file, "w") as out, open(self.stderr_file, "a") as err:
+            err.write(f"--- start {time.strftime('%H:%M:%S')}\n")
+            err.flush()
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, cwd=self.dir, start_new_session=True)
+
+        def ready():
+            if self.proc.poll() is not None:
+                if "No module named" in self.stderr_text():
+                    unavailable(f"the liar cannot run: {self.stderr_text().strip()[-200:]}")
+                raise HarnessError(f"the liar exited with status {self.proc.returncode} "
+                                   f"before it was ready\n{self.diagnostics()}")
+            for line in self.stdout_file.read_text().splitlines():
+                if line.startswith("READY "):
+                    return line[6:].strip()
+            return None
+
+        try:
+            self.base = wait_until(ready, timeout, "the liar's READY line", self.diagnostics)
+        except BaseException:
+            stop_process(self.proc)
+            self.proc = None
+            raise
+        self.port = json.loads(self.state_file.read_text())["port"]
+        return self
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Stop the liar; HarnessError if it had exited by itself."""
+        crashed = self.proc is not None and self.proc.poll() is not None
+        rc = stop_process(self.proc, timeout)
+        self.proc = None
+        if crashed:
+            raise HarnessError(f"the liar exited by itself with status {rc}\n"
+                               f"{self.diagnostics()}")
+        return rc
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def diagnostics(self, lines=40):
+        return (f"--- liar stderr ({self.stderr_file}), last {lines} lines:\n"
+                f"{tail(self.stderr_file, lines)}")
+
+    def stderr_text(self):
+        try:
+            return self.stderr_file.read_text()
+        except FileNotFoundError:
+            return ""
+
+    def url(self, path="/"):
+        return self.base + "/" + path.lstrip("/")
+
+    def issuer(self, mode=None):
+        """The issuer that lies as MODE; None: the current mode's."""
+        return self.base if mode is None else f"{self.base}/{mode}"
+
+    def env(self, mode=None, prefix="OIDC"):
+        """httpd environment for a provider using this liar in MODE."""
+        env = {f"{prefix}_ISSUER_URI": self.issuer(mode),
+               f"{prefix}_CLIENT_ID": self.client_id}
+        if self.client_secret:
+            env[f"{prefix}_CLIENT_SECRET"] = self.client_secret
+        return env
+
+    def provider_line(self, mode, name=None):
+        """A ReflexAuthProvider line (named after the mode by default)."""
+        line = (f"ReflexAuthProvider {name or mode} issuer={self.issuer(mode)} "
+                f"client_id={self.client_id}")
+        if self.client_secret:
+            line += f" client_secret={self.client_secret}"
+        return line
+
+    def _control(self, method, path, payload=None):
+        r = requests.request(method, self.url(f"/__liar/{path}"), json=payload,
+                             timeout=HTTP_TIMEOUT)
+        r.raise_for_status()
+        return r.json()
+
+    def modes(self):
+        return list(self._control("GET", "modes"))
+
+    def set_mode(self, mode):
+        """Change the lie of the bare issuer (issuer() without a mode)."""
+        self.mode = self._control("POST", "mode", {"mode": mode})["mode"]
+        return self.mode
+
+    def requests_log(self, endpoint=None, mode=None):
+        """What the liar served: dicts with method, mode, endpoint, status,
+        form_keys / query_keys, authorization (scheme only)."""
+        return [e for e in self._control("GET", "requests")
+                if (endpoint is None or e["endpoint"] == endpoint)
+                and (mode is None or e["mode"] == mode)]
+
+    def clear_requests(self):
+        self._control("DELETE", "requests")
+
+
+# --------------------------------------------------------------------------
 # The error-log policy
 
 LEVELS = {"emerg": 0, "alert": 1, "crit": 2, "error": 3, "warn": 4,
@@ -678,6 +844,113 @@ DEFAULT = _Default()
 ENV_PASSTHROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTIONS",
                    "LD_PRELOAD", "LD_LIBRARY_PATH", "TZ")
 
+# --------------------------------------------------------------------------
+# Sanitizer and valgrind runs
+#
+# RXA_SANITIZED=1 (with RXA_MODULE=.../build-asan/.libs/mod_reflex_auth.so):
+# Debian's apache2 is not instrumented, and ASan must be the first library
+# of a process, so httpd starts with the module's ASan runtime in LD_PRELOAD.
+# Reports go to files in each httpd's reports/ directory; any file there
+# fails the test at teardown (Httpd.report_problems) and is shown.
+# RXA_VALGRIND=1: httpd runs under valgrind (memcheck; t/valgrind.supp holds
+# the suppressions of other components' noise); an error or a definite leak
+# in any of its processes fails the test. RXA_VALGRIND_OPTIONS adds options.
+
+VALGRIND_SUPP = REPO / "t" / "valgrind.supp"
+_runtimes = {}
+
+
+def sanitizer_runtime(module):
+    """The ASan runtime library module was linked with, for LD_PRELOAD.
+
+    RXA_SANITIZER_RUNTIME overrides (e.g. clang's runtime, which a clang
+    -fsanitize=address shared object does not name: the output of
+    `clang -print-file-name=libclang_rt.asan-x86_64.so`).
+    """
+    override = os.environ.get("RXA_SANITIZER_RUNTIME")
+    if override:
+        return override
+    key = str(module)
+    if key not in _runtimes:
+        res = subprocess.run(["ldd", key], capture_output=True, text=True,
+                             timeout=60, check=False)
+        found = re.findall(r"^\s*lib(?:asan|clang_rt\.asan[\w.-]*)\.so[\w.]* => (\S+)",
+                           res.stdout, re.MULTILINE)
+        if not found:
+            raise HarnessError(
+                f"RXA_SANITIZED is set but {module} is not linked with an ASan runtime "
+                f"(build it with t/build --asan, or set RXA_SANITIZER_RUNTIME)\n"
+                f"{res.stdout}{res.stderr}")
+        _runtimes[key] = found[0]
+    return _runtimes[key]
+
+
+def sanitizer_env(module, report_dir):
+    """Environment for an httpd loading a sanitized module.
+
+    detect_leaks=0: httpd children exit() without destroying the config
+    pool, and APR's pool blocks are mmap()ed, which LeakSanitizer does not
+    scan, so everything a pool cleanup would free (keys, JWKS, pcre2 and
+    mod_ssl objects) shows as a direct leak; the exit-time scan also makes
+    children overrun httpd's shutdown timeout (AH00045). Leaks are looked
+    for under valgrind instead (t/valgrind-run). The caller's ASAN_OPTIONS
+    and UBSAN_OPTIONS come after ours, so they win.
+    """
+    def opts(name, ours):
+        extra = os.environ.get(name, "")
+        return ":".join(x for x in (ours, extra) if x)
+    preload = " ".join(x for x in (sanitizer_runtime(module),
+                                   os.environ.get("LD_PRELOAD", "")) if x)
+    return {
+        "LD_PRELOAD": preload,
+        "ASAN_OPTIONS": opts("ASAN_OPTIONS",
+                             f"detect_leaks=0:halt_on_error=1:abort_on_error=0:"
+                             f"detect_stack_use_after_return=1:strict_string_checks=1:"
+                             f"log_path={report_dir}/asan"),
+        "UBSAN_OPTIONS": opts("UBSAN_OPTIONS",
+                              f"print_stacktrace=1:halt_on_error=1:"
+                              f"log_path={report_dir}/ubsan"),
+    }
+
+
+def valgrind_command(report_dir):
+    """valgrind and its options, to put before the httpd command line.
+
+    Forked httpd children are always followed; --trace-children=yes also
+    follows exec, minus the shells and interpreters httpd starts for piped
+    logs and CGI (not ours, and slow under valgrind).
+    """
+    cmd = ["valgrind", "--tool=memcheck", "--trace-children=yes",
+           "--trace-children-skip=*/sh,*/dash,*/bash,*/cat,*python*,*/node",
+           "--child-silent-after-fork=no", "--leak-check=full",
+           "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
+           "--error-exitcode=99", "--num-callers=40", "--keep-debuginfo=yes",
+           f"--log-file={report_dir}/vg.%p"]
+    if VALGRIND_SUPP.is_file():
+        cmd.append(f"--suppressions={VALGRIND_SUPP}")
+    return cmd + os.environ.get("RXA_VALGRIND_OPTIONS", "").split()
+
+
+# The first line of each kind of memcheck error (not the leak summary).
+VALGRIND_ERROR = re.compile(
+    r"^==\d+== (Invalid (read|write|free)|Mismatched free|Conditional jump|"
+    r"Use of uninitialised|Syscall param|Source and destination overlap|"
+    r"Argument '.*' of function|.*are definitely lost in loss record|"
+    r"Process terminating with default action)", re.MULTILINE)
+
+
+def valgrind_problems(path, text):
+    """Problems in one valgrind log: errors, definite leaks (ERROR SUMMARY
+    counts them, --errors-for-leak-kinds=definite), or error records of a
+    process that never got to its summary."""
+    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", text)
+    if summary and int(summary[-1]) == 0:
+        return []
+    if not summary and not VALGRIND_ERROR.search(text):
+        return []  # exec'd into a program not traced, or killed: nothing found
+    return [f"valgrind report {path}:\n{text[-20000:]}"]
+
+
 CGI_ENV_SCRIPT = """#!/usr/bin/python3
 # Echoes the CGI environment as JSON (tests of REFLEX_* variables).
 import json, os, sys
@@ -748,11 +1021,17 @@ class Httpd:
         self.error_log = self.logs / "error_log"
         self.access_log = self.logs / "access_log"
         self.console_log = self.logs / "console.log"
+        # Sanitizer and valgrind reports of this httpd's processes; the
+        # children write here after switching to www-data.
+        self.report_dir = self.root / "reports"
         self.run_dir = self.root / "run"
         self.docroot = self.root / "htdocs"
         for d in (self.logs, self.run_dir, self.docroot):
             d.mkdir(parents=True, exist_ok=True)
             d.chmod(0o755)
+        if SANITIZED or VALGRIND:
+            self.report_dir.mkdir(exist_ok=True)
+            self.report_dir.chmod(0o1777)
         write_file(self.docroot / "index.html",
                    "<!DOCTYPE html>\n<html><head><title>rxa test</title></head>"
                    "<body><h1>rxa test index</h1></body></html>\n")
@@ -852,7 +1131,7 @@ class Httpd:
             # MPM sizes stay at httpd's defaults: a tiny event MPM (1 child,
             # MinSpareThreads 1) logged spurious "AH03093 apr_pollset_add
             # failure for keep alive" errors under CPU load.
-            "GracefulShutdownTimeout 5",
+            f"GracefulShutdownTimeout {5 * SLOWDOWN}",
             "Timeout 30",
             "KeepAliveTimeout 2",
             "TypesConfig /etc/mime.types",
@@ -879,6 +1158,11 @@ class Httpd:
             ]
         if self.https:
             lines += [f'SSLSessionCache "shmcb:{self.run_dir}/ssl_scache(512000)"']
+        if SANITIZED and self.module:
+            # UBSan reads its options from /proc/self/environ at its first
+            # report, which a child running as www-data can read only while
+            # it is dumpable: CoreDumpDirectory keeps it so.
+            lines += [f'CoreDumpDirectory "{self.report_dir}"']
         lines += ["", "# --- test config ---", conf, "# --- end of test config ---", ""]
         if self.https:
             aliases = " ".join(self.server_aliases)
@@ -905,6 +1189,8 @@ class Httpd:
         for k in ENV_PASSTHROUGH:
             if k in os.environ:
                 penv[k] = os.environ[k]
+        if SANITIZED and self.module:
+            penv.update(sanitizer_env(self.module, self.report_dir))
         for k, v in (self.env if env is None else env).items():
             if v is None:
                 penv.pop(k, None)
@@ -966,9 +1252,12 @@ class Httpd:
             self.env = dict(env)
         self.write_config()
         offset = self._log_size()
+        cmd = [APACHE2, "-f", str(self.conf_file), "-D", "FOREGROUND"]
+        if VALGRIND:
+            cmd = valgrind_command(self.report_dir) + cmd
         with open(self.console_log, "a") as console:
             self.proc = subprocess.Popen(
-                [APACHE2, "-f", str(self.conf_file), "-D", "FOREGROUND"],
+                cmd,
                 stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
                 env=self.process_env(), cwd=self.root, start_new_session=True)
         try:
@@ -988,7 +1277,11 @@ class Httpd:
             self.exit_problems.append(
                 f"httpd (pid {self.proc.pid}) exited by itself with status "
                 f"{self.proc.returncode} before stop()")
-        rc = stop_process(self.proc, timeout)
+        # Under valgrind a child needs seconds for its leak check at exit:
+        # a graceful stop (SIGWINCH) waits GracefulShutdownTimeout for it,
+        # where SIGTERM would warn after 3 s (AH00045) and kill it after 9.
+        rc = stop_process(self.proc, timeout,
+                          signal.SIGWINCH if VALGRIND else signal.SIGTERM)
         self.proc = None
         return rc
 
@@ -1075,7 +1368,21 @@ class Httpd:
             lines += self.console_log.read_text(errors="replace").splitlines()
         except FileNotFoundError:
             pass
-        return self.exit_problems + check_log_lines(lines, self.expectations)
+        return (self.exit_problems + check_log_lines(lines, self.expectations)
+                + self.report_problems())
+
+    def report_problems(self):
+        """Sanitizer reports and valgrind errors of this httpd's processes."""
+        problems = []
+        if not self.report_dir.is_dir():
+            return problems
+        for f in sorted(self.report_dir.iterdir()):
+            text = f.read_text(errors="replace")
+            if f.name.startswith("vg."):
+                problems += valgrind_problems(f, text)
+            elif text.strip():
+                problems.append(f"sanitizer report {f}:\n{text[:20000]}")
+        return problems
 
     def assert_log_clean(self):
         """Raise HarnessError listing every line the policy rejects."""
