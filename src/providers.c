@@ -15,10 +15,37 @@ static const char *server_label(apr_pool_t *p, const server_rec *s)
                         s->is_virtual ? "" : " (main server)");
 }
 
+/* One keyring per distinct list of cookie secrets: a thousand vhosts that
+ * inherit the same secrets derive their keys once, not a thousand times
+ * (the key derivation was most of `apachectl -t` with 1,000 vhosts). A
+ * keyring is read-only once made, so vhosts can share it like threads do. */
+static apr_status_t keyring_for(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                apr_hash_t *rings,
+                                const apr_array_header_t *secrets,
+                                rxa_seal_keyring_t **ring, const char **err)
+{
+    const char *key = "";
+    int i;
+
+    for (i = 0; i < secrets->nelts; i++) {
+        const char *secret = APR_ARRAY_IDX(secrets, i, const char *);
+        key = apr_psprintf(ptemp, "%s%" APR_SIZE_T_FMT ":%s", key,
+                           strlen(secret), secret);
+    }
+    if ((*ring = apr_hash_get(rings, key, APR_HASH_KEY_STRING)))
+        return APR_SUCCESS;
+    if (rxa_seal_keyring_create(pconf, (const char *const *)secrets->elts,
+                                secrets->nelts, ring, err) != APR_SUCCESS)
+        return APR_EGENERAL;
+    apr_hash_set(rings, key, APR_HASH_KEY_STRING, *ring);
+    return APR_SUCCESS;
+}
+
 int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp, server_rec *s)
 {
     apr_hash_t *reported = apr_hash_make(ptemp);
+    apr_hash_t *rings = apr_hash_make(ptemp);
     server_rec *sv;
     int failed = 0;
 
@@ -31,10 +58,8 @@ int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
         if (!sc->in_use)
             continue;
         if (!(err = rxa_cookie_secrets_check(ptemp, sc->cookie_secrets))
-            && rxa_seal_keyring_create(pconf,
-                                       (const char *const *)sc->cookie_secrets->elts,
-                                       sc->cookie_secrets->nelts, &sc->keyring,
-                                       &err) == APR_SUCCESS)
+            && keyring_for(pconf, ptemp, rings, sc->cookie_secrets,
+                           &sc->keyring, &err) == APR_SUCCESS)
             rxa_providers_resolve(pconf, sc->provider_specs, sc->extra_scopes,
                                   rxa_process_getenv, NULL, &sc->providers, &err);
         if (err)
@@ -97,6 +122,7 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
                      "memory for key-set generations: a provider's key "
                      "rotation reaches each worker process on its own");
     rxa_issuers_discover(ptemp, issuers, all->nelts, now);
+    now = apr_time_now();  /* the next try counts from the end (discovery.c) */
     for (i = 0; i < all->nelts; i++) {
         rxa_issuer_t *iss = issuers[i];
         if (iss->last_err)

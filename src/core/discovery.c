@@ -239,6 +239,17 @@ static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
         ? RXA_BACKOFF_MAX : iss->backoff * 2;
 }
 
+/* When an attempt that began at NOW (the caller's clock) and at real time
+ * STARTED ended. Back-off counts from there: counted from the start, a
+ * provider that never answers would be due again as soon as its timeout
+ * had passed, and the next request would wait the whole timeout too. */
+static apr_time_t attempt_end(apr_time_t now, apr_time_t started)
+{
+    apr_time_t spent = apr_time_now() - started;
+
+    return spent > 0 ? now + spent : now;
+}
+
 static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
 {
     iss->last_err = NULL;
@@ -264,6 +275,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     rxa_issuer_snap_t **snaps = apr_pcalloc(ptemp, sizeof(*snaps) * (apr_size_t)(n ? n : 1));
     rxa_http_opts_t opts;
     const char *err;
+    apr_time_t started = apr_time_now(), end;
     int i, failed = 0, todo = 0;
 
     memset(&opts, 0, sizeof(opts));
@@ -276,6 +288,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
         reqs[i]->ca_file = issuers[i]->ca_file;
     }
     rxa_http_run(ptemp, reqs, n, &opts);
+    end = attempt_end(now, started);
 
     for (i = 0; i < n; i++) {
         rxa_issuer_t *iss = issuers[i];
@@ -284,19 +297,19 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
         if (reqs[i]->rv != APR_SUCCESS) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02108: fetching %s "
                                             "failed: %s", reqs[i]->url,
-                                            reqs[i]->err), now);
+                                            reqs[i]->err), end);
             failed++;
         }
         else if (reqs[i]->status != 200) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02109: fetching %s "
                                             "answered HTTP %ld", reqs[i]->url,
-                                            reqs[i]->status), now);
+                                            reqs[i]->status), end);
             failed++;
         }
         else if (rxa_metadata_parse(iss->pool, iss->url, reqs[i]->body,
                                     reqs[i]->len, &md, &err) != APR_SUCCESS) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02110: %s: %s",
-                                            reqs[i]->url, err), now);
+                                            reqs[i]->url, err), end);
             failed++;
         }
         else {
@@ -328,6 +341,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
             }
         }
         rxa_http_run(ptemp, jreqs, todo, &opts);
+        end = attempt_end(now, started);
         for (i = 0, j = 0; i < n; i++) {
             rxa_http_req_t *r;
             rxa_issuer_t *iss = issuers[i];
@@ -341,13 +355,13 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                                                 r->url, r->rv ? r->err
                                                 : apr_psprintf(ptemp, "HTTP %ld",
                                                                r->status)),
-                              now);
+                              end);
                 failed++;
             }
             else if (!(snaps[i]->keys = rxa_jwks_parse(iss->pool, r->body,
                                                        r->len, &err))) {
                 issuer_failed(iss, apr_psprintf(ptemp, "RXA02112: key set %s: "
-                                                "%s", r->url, err), now);
+                                                "%s", r->url, err), end);
                 failed++;
             }
             else {
@@ -447,6 +461,7 @@ rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now)
 static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
                                apr_time_t now)
 {
+    apr_time_t started = apr_time_now();
     apr_pool_t *ptemp;
 
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
@@ -463,7 +478,7 @@ static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
         }
         else if (!issuer_fetch_keys(iss, snap, now,
                                     snap->key_gen == apr_atomic_read32(iss->key_gen))) {
-            iss->next_try = now + iss->backoff;
+            iss->next_try = attempt_end(now, started) + iss->backoff;
             iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
                 ? RXA_BACKOFF_MAX : iss->backoff * 2;
         }
@@ -474,6 +489,7 @@ static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
 {
     rxa_issuer_snap_t *snap = issuer_snap(iss);
+    apr_time_t started;
     apr_pool_t *ptemp;
 
     if (snap) {
@@ -491,6 +507,7 @@ rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
         return snap;
     }
     apr_pool_create(&ptemp, iss->pool);
+    started = apr_time_now();
     if (rxa_issuers_discover(ptemp, &iss, 1, now) == 0)
         rxa_log(RXA_LOG_MARK, RXA_LOG_NOTICE, APR_SUCCESS,
                 "RXA02113: issuer %s discovered after retry", iss->url);
@@ -498,7 +515,7 @@ rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
         rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
                 "RXA02114: issuer %s still unavailable (%s); next try in %"
                 APR_TIME_T_FMT " s", iss->url, iss->last_err,
-                apr_time_sec(iss->next_try - now));
+                apr_time_sec(iss->next_try - attempt_end(now, started)));
     apr_pool_destroy(ptemp);
     apr_thread_mutex_unlock(iss->lock);
     return issuer_snap(iss);

@@ -1,5 +1,6 @@
 /* Unit tests: discovery documents (SPEC section 2), including every real
  * provider's document in ../shared/testdata/wellknown/. */
+#include <apr_network_io.h>
 #include <apr_strings.h>
 
 #include "rxa_test.h"
@@ -172,6 +173,36 @@ START_TEST(loopback_http_allowed)
 }
 END_TEST
 
+/* A provider that accepts the connection and never answers: the back-off
+ * counts from the end of the attempt, so the next try is not due the moment
+ * the timeout has passed (a request would then wait the timeout out too). */
+START_TEST(backoff_counts_from_the_attempts_end)
+{
+    const long timeout_ms = 300;
+    apr_time_t now = apr_time_now();
+    apr_socket_t *sock;
+    apr_sockaddr_t *sa;
+    rxa_issuer_t *iss;
+
+    ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0,
+                                           rxa_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_create(&sock, APR_INET, SOCK_STREAM,
+                                       APR_PROTO_TCP, rxa_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_bind(sock, sa), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_listen(sock, 8), APR_SUCCESS);  /* never accepted */
+    ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, sock), APR_SUCCESS);
+    iss = rxa_issuer_create(rxa_test_pool,
+                            apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d",
+                                         (int)sa->port), NULL, timeout_ms);
+    ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 1);
+    ck_assert_ptr_null(iss->snap);
+    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
+    ck_assert(iss->next_try >= now + apr_time_from_msec(timeout_ms)
+              + RXA_BACKOFF_MIN);
+    ck_assert(iss->backoff == 2 * RXA_BACKOFF_MIN);
+}
+END_TEST
+
 START_TEST(size_and_depth_limits)
 {
     apr_pool_t *p = rxa_test_pool;
@@ -266,6 +297,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, token_auth_method);
     tcase_add_test(tc, bad_documents);
     tcase_add_test(tc, loopback_http_allowed);
+    tcase_add_test(tc, backoff_counts_from_the_attempts_end);
     tcase_add_test(tc, size_and_depth_limits);
     tcase_add_loop_test(tc, real_provider_documents, 0, n);
     suite_add_tcase(s, tc);
