@@ -128,6 +128,18 @@ apr_status_t rxa_cookie_get_chunked(apr_pool_t *pool, const char *header,
                                     const char *name, const char **value,
                                     const char **err);
 
+/* The same for N (at most RXA_COOKIE_SET_MAX) names in one pass over the
+ * header: VALUES[i] and STATUSES[i] as rxa_cookie_get_chunked gives them
+ * for NAMES[i]. Returns APR_SUCCESS, or the failure (oversize header, a
+ * name not valid, N out of range) that every name shares; *ERR holds the
+ * reason of the last name that failed. */
+#define RXA_COOKIE_SET_MAX 8
+apr_status_t rxa_cookie_get_chunked_set(apr_pool_t *pool, const char *header,
+                                        const char *const *names, int n,
+                                        const char **values,
+                                        apr_status_t *statuses,
+                                        const char **err);
+
 /* One Set-Cookie header value. NAME must satisfy rxa_cookie_name_ok, VALUE
  * rxa_cookie_value_ok, ATTRS a path of printable characters without ';'
  * that starts with '/' (exactly "/" for a `__Host-` name) and a positive

@@ -41,6 +41,9 @@ typedef struct rxa_provider {
     const char *issuer_from;        /* where the issuer came from, for messages */
     const char *client_id_from;
     struct rxa_issuer *iss;         /* discovery state, set by the module */
+    /* the four session cookie names, by rxa_cookie_kind_t: made once
+     * here, read on every request */
+    const char *cookie_names[4];
 } rxa_provider_t;
 
 typedef const char *rxa_getenv_fn(const void *baton, const char *name);

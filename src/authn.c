@@ -72,18 +72,21 @@ static apr_status_t session_values(request_rec *r, const rxa_provider_t *p,
                                    const char *values[RXA_CK_COUNT])
 {
     const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
-    int k, any = 0;
+    apr_status_t st[RXA_CK_COUNT];
+    int k;
 
-    for (k = 0; k < RXA_CK_COUNT; k++) {
-        values[k] = NULL;
-        /* a cookie that does not read (bad chunks, repeated, oversize
-         * header) is still there, as debris to clear */
-        if (header)
-            any |= rxa_cookie_get_chunked(r->pool, header,
-                                          rxa_session_cookie_name(r->pool, p->name, k),
-                                          &values[k], &err) != APR_NOTFOUND;
-    }
-    return any ? APR_SUCCESS : APR_NOTFOUND;
+    if (!header)
+        return APR_NOTFOUND;
+    /* A cookie that does not read (bad chunks, repeated, a header over
+     * the cookie layer's bound) may still be there, as debris to clear. */
+    if (rxa_cookie_get_chunked_set(r->pool, header, p->cookie_names,
+                                   RXA_CK_COUNT, values, st, &err)
+        != APR_SUCCESS)
+        return APR_SUCCESS;
+    for (k = 0; k < RXA_CK_COUNT; k++)
+        if (st[k] != APR_NOTFOUND)
+            return APR_SUCCESS;
+    return APR_NOTFOUND;
 }
 
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,

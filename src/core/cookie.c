@@ -279,76 +279,72 @@ static int has_marker_prefix(const char *value, apr_size_t len)
         && !memcmp(value, CHUNK_MARKER, CHUNK_MARKER_LEN);
 }
 
-apr_status_t rxa_cookie_get_chunked(apr_pool_t *pool, const char *header,
-                                    const char *name, const char **value,
-                                    const char **err)
-{
-    cookie_pair_t pr, chunks[RXA_COOKIE_MAX_CHUNKS];
-    cookie_pair_t base = { NULL, 0, NULL, 0 };
-    int have_base = 0, have[RXA_COOKIE_MAX_CHUNKS] = { 0 };
-    int any_chunk = 0, stray = 0, dup = 0, idx, n, i;
-    const char *pos, *end;
-    apr_size_t len, blen, total;
-    apr_status_t rv;
-    char *out;
+/* What one pass over the header found for one name. */
+typedef struct chunk_scan {
+    const char *name;
+    apr_size_t blen;
+    cookie_pair_t base, chunks[RXA_COOKIE_MAX_CHUNKS];
+    int have_base, have[RXA_COOKIE_MAX_CHUNKS];
+    int any_chunk, stray, dup;
+} chunk_scan_t;
 
-    *value = NULL;
-    if ((rv = header_len(header, &len, err)) != APR_SUCCESS)
-        return rv;
-    if (!rxa_cookie_name_ok(name)) {
-        if (err)
-            *err = "RXA04004: chunked cookie lookup with an invalid name";
-        return APR_EINVAL;
+static void chunk_scan_pair(chunk_scan_t *cs, const cookie_pair_t *pr)
+{
+    int idx;
+
+    if (pair_is(pr, cs->name, cs->blen)) {
+        cs->dup |= cs->have_base;
+        cs->have_base = 1;
+        cs->base = *pr;
     }
-    if (!header)
-        return APR_NOTFOUND;
-    blen = strlen(name);
-    pos = header;
-    end = header + len;
-    /* One pass collects the base cookie and every chunk-like name. */
-    while (cookie_next(&pos, end, &pr)) {
-        if (pair_is(&pr, name, blen)) {
-            dup |= have_base;
-            have_base = 1;
-            base = pr;
+    else if (chunk_name(pr, cs->name, cs->blen, &idx)) {
+        cs->any_chunk = 1;
+        if (idx < 0) {
+            cs->stray = 1;
+            return;
         }
-        else if (chunk_name(&pr, name, blen, &idx)) {
-            any_chunk = 1;
-            if (idx < 0) {
-                stray = 1;
-                continue;
-            }
-            dup |= have[idx];
-            have[idx] = 1;
-            chunks[idx] = pr;
-        }
+        cs->dup |= cs->have[idx];
+        cs->have[idx] = 1;
+        cs->chunks[idx] = *pr;
     }
-    if (dup) {
+}
+
+/* The value of one name from what the pass found (see
+ * rxa_cookie_get_chunked for the statuses). */
+static apr_status_t chunk_assemble(apr_pool_t *pool, chunk_scan_t *cs,
+                                   const char **value, const char **err)
+{
+    const char *name = cs->name;
+    apr_size_t total;
+    char *out;
+    int n, i;
+
+    if (cs->dup) {
         if (err)
             *err = apr_psprintf(pool, "RXA04005: cookie %s or one of its "
                                 "chunks sent more than once, ignored", name);
         return RXA_COOKIE_DUPLICATE;
     }
-    if (!have_base) {
-        if (!any_chunk)
+    if (!cs->have_base) {
+        if (!cs->any_chunk)
             return APR_NOTFOUND;
         if (err)
             *err = apr_psprintf(pool, "RXA04006: chunks of cookie %s sent "
                                 "without the cookie itself, ignored", name);
         return APR_EINVAL;
     }
-    if (!has_marker_prefix(base.value, base.vlen)) {
-        if (any_chunk) {
+    if (!has_marker_prefix(cs->base.value, cs->base.vlen)) {
+        if (cs->any_chunk) {
             if (err)
                 *err = apr_psprintf(pool, "RXA04007: cookie %s is not "
                                     "chunked but chunks were sent, ignored",
                                     name);
             return APR_EINVAL;
         }
-        *value = apr_pstrmemdup(pool, base.value, base.vlen);
+        *value = apr_pstrmemdup(pool, cs->base.value, cs->base.vlen);
         return APR_SUCCESS;
     }
-    if (!(n = chunk_marker(base.value, base.vlen))) {
+    if (!(n = chunk_marker(cs->base.value, cs->base.vlen))) {
         if (err)
             *err = apr_psprintf(pool, "RXA04008: cookie %s announces an "
                                 "invalid chunk count (2 to %d allowed), "
@@ -358,14 +354,14 @@ apr_status_t rxa_cookie_get_chunked(apr_pool_t *pool, const char *header,
     total = 0;
     for (i = 0; i < RXA_COOKIE_MAX_CHUNKS; i++) {
         int want = i < n;
-        if (have[i] != want || (want && (chunks[i].vlen == 0
-                                         || chunks[i].vlen
-                                            > RXA_COOKIE_CHUNK_SIZE)))
-            stray = 1;
+        if (cs->have[i] != want
+            || (want && (cs->chunks[i].vlen == 0
+                         || cs->chunks[i].vlen > RXA_COOKIE_CHUNK_SIZE)))
+            cs->stray = 1;
         else if (want)
-            total += chunks[i].vlen;
+            total += cs->chunks[i].vlen;
     }
-    if (stray) {
+    if (cs->stray) {
         if (err)
             *err = apr_psprintf(pool, "RXA04009: cookie %s announces %d "
                                 "chunks but the chunks sent do not match, "
@@ -374,12 +370,72 @@ apr_status_t rxa_cookie_get_chunked(apr_pool_t *pool, const char *header,
     }
     out = apr_palloc(pool, total + 1);
     for (total = 0, i = 0; i < n; i++) {
-        memcpy(out + total, chunks[i].value, chunks[i].vlen);
-        total += chunks[i].vlen;
+        memcpy(out + total, cs->chunks[i].value, cs->chunks[i].vlen);
+        total += cs->chunks[i].vlen;
     }
     out[total] = '\0';
     *value = out;
     return APR_SUCCESS;
+}
+
+apr_status_t rxa_cookie_get_chunked_set(apr_pool_t *pool, const char *header,
+                                        const char *const *names, int n,
+                                        const char **values,
+                                        apr_status_t *statuses,
+                                        const char **err)
+{
+    chunk_scan_t cs[RXA_COOKIE_SET_MAX];
+    const char *pos, *end;
+    cookie_pair_t pr;
+    apr_size_t len;
+    apr_status_t rv;
+    int i;
+
+    if (n < 1 || n > RXA_COOKIE_SET_MAX) {
+        if (err)
+            *err = "RXA04027: chunked cookie lookup of too many names";
+        return APR_EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        values[i] = NULL;
+        statuses[i] = APR_EINVAL;
+    }
+    if ((rv = header_len(header, &len, err)) != APR_SUCCESS) {
+        for (i = 0; i < n; i++)
+            statuses[i] = rv;
+        return rv;
+    }
+    for (i = 0; i < n; i++) {
+        if (!rxa_cookie_name_ok(names[i])) {
+            if (err)
+                *err = "RXA04004: chunked cookie lookup with an invalid name";
+            return APR_EINVAL;
+        }
+        memset(&cs[i], 0, sizeof(cs[i]));
+        cs[i].name = names[i];
+        cs[i].blen = strlen(names[i]);
+    }
+    if (header) {
+        /* One pass collects every base cookie and every chunk-like name. */
+        pos = header;
+        end = header + len;
+        while (cookie_next(&pos, end, &pr))
+            for (i = 0; i < n; i++)
+                chunk_scan_pair(&cs[i], &pr);
+    }
+    for (i = 0; i < n; i++)
+        statuses[i] = chunk_assemble(pool, &cs[i], &values[i], err);
+    return APR_SUCCESS;
+}
+
+apr_status_t rxa_cookie_get_chunked(apr_pool_t *pool, const char *header,
+                                    const char *name, const char **value,
+                                    const char **err)
+{
+    apr_status_t rv, st;
+
+    rv = rxa_cookie_get_chunked_set(pool, header, &name, 1, value, &st, err);
+    return rv != APR_SUCCESS ? rv : st;
 }
 
 static int prefix_is(const char *name, const char *prefix)

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "rxa_provider.h"
+#include "rxa_session.h"
 #include "rxa_util.h"
 
 /* Names become part of cookie names and environment variable names. */
@@ -177,6 +178,9 @@ static rxa_provider_t *provider_resolve_one(apr_pool_t *pool,
     int fb, i;
 
     p->name = spec->name;
+    for (i = 0; i < RXA_CK_COUNT; i++)
+        p->cookie_names[i] = rxa_session_cookie_name(pool, p->name,
+                                                     (rxa_cookie_kind_t)i);
     p->display_name = spec->display_name && *spec->display_name
         ? spec->display_name : provider_title(pool, p->name);
     p->issuer = provider_value(pool, spec->issuer, p->name, "ISSUER_URI",

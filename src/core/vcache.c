@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_thread_mutex.h>
 
@@ -15,9 +16,9 @@
 typedef struct vc_entry vc_entry_t;
 struct vc_entry {
     vc_entry_t *prev, *next;    /* LRU list, most recent first */
-    rxa_vcache_t *cache;
-    unsigned refs;              /* one for the cache while listed, one per
-                                 * pool holding a hit */
+    volatile apr_uint32_t refs; /* one for the cache while listed, one per
+                                 * pool holding a hit; atomic, so letting
+                                 * go of a hit takes no lock */
     const void *tag;
     apr_int64_t valid_until;
     rxa_session_t s;
@@ -34,17 +35,34 @@ struct rxa_vcache {
     rxa_vcache_stats_t st;
 };
 
+/* apr_hash's default function reads every byte of a key that is a couple
+ * of kilobytes of cookie. The tail of each sealed value is its GCM tag,
+ * fresh at every seal, so the last bytes and the length spread keys as
+ * well; equality is still decided by comparing every byte. */
+#define VC_HASH_TAIL 64
+
+static unsigned int vc_hash(const char *key, apr_ssize_t *klen)
+{
+    apr_size_t n = (apr_size_t)*klen, i;
+    const unsigned char *p = (const unsigned char *)key;
+    apr_uint32_t h = 2166136261u ^ (apr_uint32_t)n;     /* FNV-1a */
+
+    for (i = n > VC_HASH_TAIL ? n - VC_HASH_TAIL : 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 static void entry_free(vc_entry_t *e)
 {
     json_decref(e->claims);
     free(e);
 }
 
-/* Caller holds the lock. Returns the entry if the caller must free it
- * (outside the lock), NULL otherwise. */
+/* The entry if that was its last reference (the caller frees it, outside
+ * the lock), NULL otherwise. */
 static vc_entry_t *entry_drop_ref(vc_entry_t *e)
 {
-    return --e->refs == 0 ? e : NULL;
+    return apr_atomic_dec32(&e->refs) ? NULL : e;
 }
 
 static vc_entry_t *entry_unlist(rxa_vcache_t *c, vc_entry_t *e)
@@ -66,12 +84,8 @@ static void entry_push_front(rxa_vcache_t *c, vc_entry_t *e)
 
 static apr_status_t entry_release(void *data)
 {
-    vc_entry_t *e = data, *dead;
-    rxa_vcache_t *c = e->cache;
+    vc_entry_t *dead = entry_drop_ref(data);
 
-    apr_thread_mutex_lock(c->lock);
-    dead = entry_drop_ref(e);
-    apr_thread_mutex_unlock(c->lock);
     if (dead)
         entry_free(dead);
     return APR_SUCCESS;
@@ -102,7 +116,7 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
     rv = apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, pool);
     if (rv != APR_SUCCESS)
         return rv;
-    c->index = apr_hash_make(pool);
+    c->index = apr_hash_make_custom(pool, vc_hash);
     c->lru.next = c->lru.prev = &c->lru;
     c->max = max_entries;
     apr_pool_cleanup_register(pool, c, cache_cleanup, apr_pool_cleanup_null);
@@ -128,7 +142,7 @@ int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
         e->prev->next = e->next;
         e->next->prev = e->prev;
         entry_push_front(c, e);
-        e->refs++;
+        apr_atomic_inc32(&e->refs);     /* listed, so refs >= 1 */
         c->st.hits++;
     }
     else
@@ -179,7 +193,6 @@ void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
     if (!(e = malloc(size)))
         return;                 /* a cache: going without is correct */
     memset(e, 0, sizeof(*e));
-    e->cache = c;
     e->refs = 1;
     e->tag = tag;
     e->valid_until = valid_until;
