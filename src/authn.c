@@ -347,6 +347,12 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
         { "groups", "X-Reflex-User-Groups", "REFLEX_USER_GROUPS" },
         { NULL, NULL, NULL }
     };
+    /* Every X-Reflex-* header was scrubbed at post_read_request, so the
+     * first pass of a request adds without looking for an old value; a
+     * subrequest or an internal redirect shares or copies the headers
+     * its parent already got, and replaces them. */
+    void (*put)(apr_table_t *, const char *, const char *) =
+        r->main || r->prev ? apr_table_setn : apr_table_addn;
     const char *scopes;
     int i;
 
@@ -354,17 +360,17 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
         const char *v = claim_text(r->pool, json_object_get(who->claims,
                                                             map[i].claim));
         if (v) {
-            apr_table_setn(r->headers_in, map[i].header, v);
+            put(r->headers_in, map[i].header, v);
             apr_table_setn(r->subprocess_env, map[i].env, v);
         }
     }
     if (rxa_dir_conf(r)->pass_access_token == 1)
-        apr_table_setn(r->headers_in, "X-Reflex-Access-Token",
-                       header_safe(r->pool, who->session->access_token));
-    apr_table_setn(r->headers_in, "X-Reflex-Provider", who->provider->name);
+        put(r->headers_in, "X-Reflex-Access-Token",
+            header_safe(r->pool, who->session->access_token));
+    put(r->headers_in, "X-Reflex-Provider", who->provider->name);
     apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
     scopes = header_safe(r->pool, who->session->granted_scopes);
-    apr_table_setn(r->headers_in, "X-Reflex-Granted-Scopes", scopes);
+    put(r->headers_in, "X-Reflex-Granted-Scopes", scopes);
     apr_table_setn(r->subprocess_env, "REFLEX_GRANTED_SCOPES", scopes);
 }
 
