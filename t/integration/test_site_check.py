@@ -48,7 +48,8 @@ def test_site_check(httpd_factory):
         res = subprocess.run([sys.executable, TOOL, "surface", httpd.https_url("/"),
                               "--config", str(httpd.conf_file)],
                              capture_output=True, text=True, timeout=120,
-                             env={**os.environ, **env})
+                             # httpd's environment (the sanitizer runtime too)
+                             env={**os.environ, **httpd.process_env()})
         assert res.returncode == 0, res.stdout + res.stderr
         assert re.search(r"/private\s+guarded \(302\)", res.stdout), res.stdout
         assert re.search(r"/open\s+not guarded here \(301\)|/open\s+open \(200\)", res.stdout), \
