@@ -303,7 +303,10 @@ def test_httpd_serves_http_and_https(httpd_factory, http_session, tls_cert):
                          verify=str(tls_cert.ca_file), timeout=10)
         assert r.status_code == 200
     assert http_session.get(httpd.http_url("/nope")).status_code == 404
-    assert "GET /nope HTTP/1.1\" 404" in httpd.access_log.read_text()
+    # httpd logs the transaction after the answer is sent: wait for it
+    harness.wait_until(lambda: "GET /nope HTTP/1.1\" 404"
+                       in httpd.access_log.read_text(), 10,
+                       "the 404 in the access log")
     pid = httpd.pid
     httpd.stop()
     assert harness.group_members(pid) == []  # no worker left behind
