@@ -41,7 +41,7 @@ def upgrade(port, cookie=None):
            % (port, port))
     if cookie:
         req += "Cookie: %s\r\n" % cookie
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=harness.HTTP_TIMEOUT) as sock:
         sock.sendall((req + "\r\n").encode())
         return sock.recv(4096).decode("latin-1")
 
