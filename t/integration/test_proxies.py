@@ -162,12 +162,19 @@ def test_two_replicas_without_sticky_sessions(httpd_factory, idp_factory, sessio
     for _ in range(6):
         assert s.get(public + "/private/", headers=HTML, allow_redirects=False).status_code == 200
     # both replicas served the signed-in user
+    harness.wait_until(lambda: all(access_count(r, "GET /private/") >= 2
+                                   for r in replicas), 10,
+                       "both replicas' access logs")
     assert all(access_count(r, "GET /private/") >= 2 for r in replicas), \
         [access_count(r, "GET /private/") for r in replicas]
     # sync and logout through either
     for _ in range(2):
         r = s.post(public + "/_reflex/cookies/sync", headers={"Origin": public})
         assert r.status_code == 200 and r.json()["authenticated"]
+    # (httpd logs a request after answering it: wait for both lines)
+    harness.wait_until(lambda: all(access_count(r, "/_reflex/cookies/sync") >= 1
+                                   for r in replicas), 10,
+                       "a sync in each replica's access log")
     assert all(access_count(r, "/_reflex/cookies/sync") == 1 for r in replicas)
     r = s.get(public + "/logout", allow_redirects=False)
     assert r.status_code == 302
