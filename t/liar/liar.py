@@ -530,6 +530,9 @@ def main(argv=None):
     if args.state_file:
         with open(args.state_file, "w") as f:
             json.dump({"port": liar.port, "url": liar.base, "modes": sorted(MODES)}, f)
+    # made before READY: building 5 MB of JSON on a loaded machine must
+    # not eat the module's HTTP timeout (the test is about the size limit)
+    liar.keys.big_jwks()
     print("READY %s" % liar.base, flush=True)
     try:
         liar.server.serve_forever(poll_interval=0.1)
