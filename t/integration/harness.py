@@ -71,7 +71,7 @@ def env_flag(name):
 # longer. See "Sanitizer and valgrind runs" below.
 SANITIZED = env_flag("RXA_SANITIZED")
 VALGRIND = env_flag("RXA_VALGRIND")
-SLOWDOWN = 8 if VALGRIND else 1
+SLOWDOWN = 8 if VALGRIND else 2 if SANITIZED else 1  # ASan: about 2x slower
 
 START_TIMEOUT = 30.0 * SLOWDOWN  # seconds for a process to become ready
 STOP_TIMEOUT = 10.0 * SLOWDOWN  # seconds before SIGKILL
