@@ -138,8 +138,7 @@ void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
     int k, i;
 
     for (k = 0; k < RXA_CK_COUNT; k++)
-        rxa_cookie_delete_chunked(r->pool,
-                                  rxa_session_cookie_name(r->pool, p->name, k),
+        rxa_cookie_delete_chunked(r->pool, p->cookie_names[k],
                                   &rxa_cookie_auth_attrs, header, out, &err);
     for (i = 0; i < out->nelts; i++)
         apr_table_addn(r->err_headers_out, "Set-Cookie",
