@@ -1686,8 +1686,11 @@ class EchoBackend:
                 pass
 
         self.requests = []
-        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128  # not socketserver's 5: no SYN retries
+            daemon_threads = True
+
+        self.server = Server((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever,

@@ -142,6 +142,14 @@ class Keys:
             return self._big
 
 
+class _Server(ThreadingHTTPServer):
+    # httpd fetches every issuer's discovery and key set at once at start-up:
+    # with socketserver's backlog of 5 the extra connections lose their SYN
+    # and wait a second or more for the retry, past ReflexAuthHTTPTimeout.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def rs256(key, data):
     return key.get_op_key("sign").sign(data, padding.PKCS1v15(), hashes.SHA256())
 
@@ -169,8 +177,7 @@ class Liar:
         self.tokens = {}     # access token -> grant
         self.requests = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), self._handler_class())
         self.port = self.server.server_address[1]
         self.base = "http://%s:%d" % (host, self.port)
 
