@@ -434,9 +434,24 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
     return DONE;
 }
 
+/* A protected page needs only to know that the browser reached it over
+ * https (SPEC 4.1, 9), not its whole origin: a TLS connection from a peer
+ * that is not a trusted proxy is https whatever its Host says, and skips
+ * building the origin string on every request. Anything else (plain http,
+ * or a proxy that may forward another scheme) takes the full path. */
+static int protected_request_secure(request_rec *r, const rxa_srv_conf_t *sc)
+{
+    const char *origin;
+
+    if (!strcmp(ap_http_scheme(r), "https")
+        && !rxa_trusted_contains(sc->trusted_proxies, r->connection->client_addr))
+        return OK;
+    return rxa_request_origin(r, sc, &origin);
+}
+
 int rxa_check_authn(request_rec *r)
 {
-    const char *type = ap_auth_type(r), *why = NULL, *id, *origin;
+    const char *type = ap_auth_type(r), *why = NULL, *id;
     const char *claim, *user;
     rxa_srv_conf_t *sc;
     rxa_identity_t *who;
@@ -458,7 +473,7 @@ int rxa_check_authn(request_rec *r)
                               "administrator can find the details in the "
                               "server's error log.", id);
     }
-    if ((status = rxa_request_origin(r, sc, &origin)) != OK)
+    if ((status = protected_request_secure(r, sc)) != OK)
         return status;
     if (!provider_available(r, sc, &why)) {
         id = rxa_error_id(r);
