@@ -102,27 +102,56 @@ apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
     return rv == APR_NOTFOUND ? APR_EINVAL : rv;
 }
 
+/* The Cookie header a browser would send back for the Set-Cookie lines in
+ * OUT: "Cookie: " and "name=value; " for each that is not a deletion. */
+static apr_size_t returned_cookie_len(const apr_array_header_t *out)
+{
+    apr_size_t n = sizeof("Cookie: ") - 1, len;
+    int i;
+
+    for (i = 0; i < out->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(out, i, const char *), *eq;
+        len = strcspn(line, ";");
+        eq = memchr(line, '=', len);
+        if (eq && eq + 1 < line + len)
+            n += len + 2;
+    }
+    return n;
+}
+
 apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                                     const rxa_session_t *s)
+                                     const rxa_session_t *s, const char **why)
 {
     const char *values[RXA_CK_COUNT], *err;
     const char *header = apr_table_get(r->headers_in, "Cookie");
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
+    apr_size_t len;
     apr_status_t rv;
     int k, i;
 
-    if ((rv = rxa_session_seal(r->pool, sc->keyring, s, values)) != APR_SUCCESS)
+    if ((rv = rxa_session_seal(r->pool, sc->keyring, s, values)) != APR_SUCCESS) {
+        *why = "RXA00064: the session could not be sealed";
         return rv;
+    }
     for (k = 0; k < RXA_CK_COUNT; k++) {
         rv = rxa_cookie_set_chunked(r->pool,
                                     rxa_session_cookie_name(r->pool, s->provider, k),
                                     values[k], &rxa_cookie_auth_attrs, header,
                                     out, &err);
         if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "RXA00061: session "
-                          "cookie not set: %s", err);
-            return rv;
+            *why = apr_pstrcat(r->pool, "RXA00061: session cookie not set: ",
+                               err, NULL);
+            return APR_ENOSPC;  /* its checks pass for a sealed value */
         }
+    }
+    /* Cookies httpd would refuse to read back would fail every later
+     * request with a 400: better an error page now (SPEC 5). */
+    if ((len = returned_cookie_len(out)) > (apr_size_t)r->server->limit_req_fieldsize) {
+        *why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
+                            "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
+                            "LimitRequestFieldSize (%d)", len,
+                            r->server->limit_req_fieldsize);
+        return APR_ENOSPC;
     }
     for (i = 0; i < out->nelts; i++)
         apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -231,7 +260,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         rxa_audit_reason_e reason = RXA_AUDIT_R_TOKENS_INVALID;
         apr_status_t rv = session_values(r, p, values);
         int refreshed = 0;
-        json_t *claims;
+        json_t *claims = NULL;
 
         if (rv == APR_NOTFOUND)
             continue;
@@ -259,7 +288,6 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             if (!(why = rxa_refresh(r, sc, p, snap, s, &fresh))) {
                 s = fresh;
                 refreshed = 1;
-                rxa_session_set_cookies(r, sc, s);
             }
             else
                 reason = RXA_AUDIT_R_REFRESH_FAILED;
@@ -269,7 +297,14 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             reason = RXA_AUDIT_R_ACCESS_TOKEN_EXPIRED;
         }
         if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
-                                                  NULL, NULL, &why))) {
+                                                  NULL, NULL, &why))
+            && refreshed && rxa_session_set_cookies(r, sc, s, &why) != APR_SUCCESS) {
+            /* the new tokens verify but do not fit in cookies: sign-in
+             * again ends on the callback's error page, not in a loop */
+            claims = NULL;
+            reason = RXA_AUDIT_R_COOKIES_TOO_LARGE;
+        }
+        if (!why && claims) {
             /* userinfo adds what the ID token lacks (SPEC 8) */
             json_t *info = rxa_userinfo_claims(r, sc, p, snap, s,
                                                rxa_json_get_str(claims, "sub"));

@@ -258,28 +258,6 @@ static void login_state_clear(request_rec *r, rxa_srv_conf_t *sc,
  * LimitRequestFieldSize, every later request would be refused by httpd
  * itself, so the sign-in is refused here with a page that says why
  * (SPEC 5). */
-static apr_size_t session_cookie_header_len(request_rec *r, const char *provider)
-{
-    const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    const char *prefix = apr_pstrcat(r->pool, "__Host-reflex_", provider, "_",
-                                     NULL);
-    apr_size_t n = sizeof("Cookie: ") - 1, plen = strlen(prefix), len;
-    int i;
-
-    for (i = 0; i < arr->nelts; i++) {
-        const char *eq;
-        if (!e[i].key || strcasecmp(e[i].key, "Set-Cookie")
-            || strncmp(e[i].val, prefix, plen))
-            continue;
-        len = strcspn(e[i].val, ";");
-        eq = memchr(e[i].val, '=', len);
-        if (eq && eq + 1 < e[i].val + len)
-            n += len + 2;               /* "name=value; " */
-    }
-    return n;
-}
-
 /* A failed sign-in: log and audit with the error id, answer with the
  * error page. */
 static int callback_fail(request_rec *r, int status, const char *message,
@@ -306,8 +284,8 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     rxa_session_t s;
     struct rxa_token_response *resp;
     json_t *claims;
-    apr_size_t cookie_len;
     int status = DONE;
+    apr_status_t rv;
 
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -381,29 +359,15 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                              "The sign-in could not be stored in cookies.",
                              "no random sign-in id", RXA_AUDIT_R_INTERNAL_ERROR,
                              p->name);
-    /* what fails here is the IdP's tokens outgrowing the chunk limit */
-    if (rxa_session_set_cookies(r, sc, &s) != APR_SUCCESS) {
-        apr_table_unset(r->err_headers_out, "Set-Cookie");
-        login_state_clear(r, sc, ls);
+    if ((rv = rxa_session_set_cookies(r, sc, &s, &why)) == APR_ENOSPC)
         return callback_fail(r, HTTP_BAD_GATEWAY, "The identity provider's "
                              "tokens are too large to be kept in this "
-                             "browser's cookies.", "the session cookies "
-                             "could not be made (see the line before)",
+                             "browser's cookies.", why,
                              RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
-    }
-    if ((cookie_len = session_cookie_header_len(r, p->name))
-        > (apr_size_t)r->server->limit_req_fieldsize) {
-        why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
-                           "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
-                           "LimitRequestFieldSize (%d)", cookie_len,
-                           r->server->limit_req_fieldsize);
-        apr_table_unset(r->err_headers_out, "Set-Cookie");
-        login_state_clear(r, sc, ls);
-        return callback_fail(r, HTTP_BAD_GATEWAY,
-                             "The identity provider's tokens are too large "
-                             "to be kept in this browser's cookies.",
-                             why, RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
-    }
+    if (rv != APR_SUCCESS)
+        return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR,
+                             "The sign-in could not be stored in cookies.",
+                             why, RXA_AUDIT_R_INTERNAL_ERROR, p->name);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00052: sign-in completed: "
                   "provider %s, sub %s", p->name,
                   ap_escape_logitem(r->pool, rxa_json_get_str(claims, "sub")));
@@ -497,7 +461,12 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
         return HTTP_FORBIDDEN;
     }
     if ((status = rxa_identify(r, sc, &who)) == OK && who) {
-        rxa_session_set_cookies(r, sc, who->session);
+        const char *why;
+        /* the browser's cookies already fit; a refresh was stored by
+         * rxa_identify, so a failure here leaves the old ones in place */
+        if (rxa_session_set_cookies(r, sc, who->session, &why) != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00131: sync "
+                          "kept the browser's cookies: %s", why);
         body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,
                          "provider", who->session->provider, "sub", who->sub,
                          "expires_at", (json_int_t)who->session->expires_at,

@@ -116,8 +116,12 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who);
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
                               const rxa_provider_t *p, rxa_session_t **s);
+/* Set-Cookie for S's four cookies. On failure nothing is set and *WHY
+ * says what, tagged: APR_ENOSPC when they are too large (over the chunk
+ * limit, or a Cookie header over LimitRequestFieldSize), another status
+ * when sealing failed. */
 apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                                     const rxa_session_t *s);
+                                     const rxa_session_t *s, const char **why);
 void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p);
 

@@ -100,6 +100,33 @@ def test_revoked_refresh_token_ends_the_session_cleanly(httpd_factory, idp_facto
     assert r.status_code == 302 and len(refreshes(idp)) == before
 
 
+def test_refreshed_tokens_too_large_for_cookies_end_the_session(httpd_factory,
+                                                                idp_factory, http_session):
+    """SPEC 5: tokens that would not come back (a Cookie header over
+    LimitRequestFieldSize) are not stored after a refresh either: the
+    session ends cleanly, with the reason, instead of cookies that make
+    httpd answer 400 to every later request."""
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    # the refreshed ID token carries a 9 KB name, over LimitRequestFieldSize
+    idp.settings(accounts={"alice": {"name": "A" * 9000}})
+    time.sleep(3.5)
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    assert len(refreshes(idp)) == 1
+    set_cookies = [c for c in r.raw.headers.getlist("Set-Cookie")
+                   if c.startswith("__Host-reflex_generic_")]
+    assert set_cookies and all("Max-Age=0" in c for c in set_cookies), set_cookies
+    assert len("; ".join(c.split(";")[0] for c in set_cookies)) < 8190
+    httpd.expect_log(r"RXA00062: provider generic: session cookies treated as absent "
+                     r"and cleared: RXA00110: the session cookies would make a Cookie "
+                     r"header of \d+ bytes, over LimitRequestFieldSize \(8190\)",
+                     min_count=1, max_count=1)
+    # and the browser is signed out, not stuck: the next request goes to login
+    r = http_session.get(httpd.https_url("/private/"), headers=HTML, allow_redirects=False)
+    assert r.status_code == 302 and len(refreshes(idp)) == 1
+
+
 def httpd_children(httpd):
     pids = []
     for d in os.listdir("/proc"):
