@@ -472,12 +472,25 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
                          "expires_at", (json_int_t)who->session->expires_at,
                          "granted_scopes", who->session->granted_scopes);
     }
+    else if (status != OK) {
+        /* the cookies open but their issuer cannot be used yet: that says
+         * nothing about the session, so not a 401 (which signs every tab
+         * out); the script tries again later */
+        const char *id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00132: [error id %s] "
+                      "sync cannot check the session: its provider's issuer "
+                      "cannot be used now", id);
+        r->status = status;
+        apr_table_setn(r->err_headers_out, "Retry-After", "10");
+        body = json_pack("{s:s, s:s}", "error", "provider_unavailable",
+                         "error_id", id);
+    }
     else {
         r->status = HTTP_UNAUTHORIZED;
         body = json_pack("{s:b}", "authenticated", 0);
         /* the callback page's call (SPEC 5): the cookies just set did not
          * come back; the page shows this id */
-        if (status == OK && r->args && !strcmp(r->args, "after=sign-in")) {
+        if (r->args && !strcmp(r->args, "after=sign-in")) {
             const char *id = rxa_error_id(r);
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00130: [error "
                           "id %s] the session cookies set at sign-in did not "

@@ -340,6 +340,40 @@ def test_sync_endpoint(httpd_factory, idp_factory, http_session, session_factory
     assert http_session.post(url, headers={"Origin": "https://evil.example"}).status_code == 403
 
 
+def test_sync_when_the_issuer_cannot_be_used_is_503_not_signed_out(
+        httpd_factory, idp_factory, http_session):
+    """A replica that has not discovered the issuer yet cannot check the
+    session: sync says so with a 503 (which the tab script retries later),
+    not a 401, which would sign every tab out, and clears nothing."""
+    httpd, idp = start(httpd_factory, idp_factory)
+    sign_in(http_session, httpd)
+    replica = httpd_factory()
+    dead = "http://127.0.0.1:%d" % harness.free_port()
+    replica.expect_log(r"RXA00011: issuer %s cannot be used yet" % re.escape(dead),
+                       min_count=1, max_count=1)
+    replica.expect_log(r"RXA02114: issuer .* still unavailable")
+    sync_error = (r"\[reflex_auth:error\].*RXA00132: \[error id [0-9a-f]{12}\] "
+                  r"sync cannot check the session")
+    replica.expect_log(sync_error, min_count=1, max_count=1)
+    replica.start(conf=PROTECTED, env={**idp.env("basic-rs256"), "OIDC_ISSUER_URI": dead,
+                                       "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    # the same browser's cookies (the jar ignores ports)
+    r = http_session.post(replica.https_url("/_reflex/cookies/sync"),
+                          headers={"Origin": replica.https_url("").rstrip("/")})
+    assert r.status_code == 503, (r.status_code, r.text)
+    body = r.json()
+    assert body["error"] == "provider_unavailable" and "authenticated" not in body
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["Retry-After"]
+    assert not set_cookies(r)
+    assert body["error_id"] in replica.wait_for_log(sync_error)
+    # the script takes only a 401 as signed out
+    script = http_session.get(replica.https_url("/_reflex/cookies/sync.js")).text
+    assert "r.status !== 200 && r.status !== 401" in script
+    # and the first replica still knows the session
+    assert http_session.get(httpd.https_url("/private/"), headers=HTML,
+                            allow_redirects=False).status_code == 200
+
+
 def test_logout(httpd_factory, idp_factory, http_session):
     httpd, idp = start(httpd_factory, idp_factory)
     sign_in(http_session, httpd)
