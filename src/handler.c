@@ -347,7 +347,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
         return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider's answer did not verify.",
                              why, RXA_AUDIT_R_ID_TOKEN_INVALID, p->name);
-    if ((why = rxa_userinfo_check(r, sc, snap, s.access_token,
+    if ((why = rxa_userinfo_check(r, sc, p, snap, s.access_token,
                                   rxa_json_get_str(claims, "sub"))))
         return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider's answer did not verify.",

@@ -133,6 +133,7 @@ struct rxa_token_response *rxa_token_request(request_rec *r,
                                              const char *form,
                                              const char **why);
 const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_provider_t *p,
                                const struct rxa_issuer_snap *snap,
                                const char *access_token, const char *sub);
 json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,

@@ -120,24 +120,6 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
     return NULL;
 }
 
-/* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. */
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_issuer_snap_t *snap,
-                               const char *access_token, const char *sub)
-{
-    const char *why = NULL, *usub;
-    json_t *info;
-
-    if (!snap->md->userinfo_endpoint)
-        return NULL;
-    if (!(info = userinfo_fetch(r, sc, snap, access_token, &why)))
-        return why;
-    usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub))
-        return "userinfo names another subject than the ID token";
-    return NULL;
-}
-
 /* --- userinfo, cached per process ---------------------------------------------- */
 
 /* Claims from userinfo are kept for at most 30 minutes (SPEC-style bound),
@@ -191,6 +173,51 @@ static void userinfo_expire(apr_time_t now)
     }
 }
 
+/* Keep INFO for P's ACCESS_TOKEN in this process. */
+static void userinfo_remember(apr_pool_t *pool, const rxa_provider_t *p,
+                              const char *access_token, json_t *info,
+                              apr_time_t now)
+{
+    const char *key = token_digest(pool, p->name, access_token);
+    userinfo_entry_t *e;
+
+    if (!userinfo_lock)
+        return;
+    apr_thread_mutex_lock(userinfo_lock);
+    userinfo_expire(now);
+    if (!apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING)) {
+        e = apr_palloc(userinfo_pool, sizeof(*e));
+        e->json = json_dumps(info, JSON_COMPACT);
+        e->fetched = now;
+        if (e->json)
+            apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
+                         APR_HASH_KEY_STRING, e);
+    }
+    apr_thread_mutex_unlock(userinfo_lock);
+}
+
+/* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. The
+ * claims are kept, so this process's first protected request does not
+ * fetch them again. */
+const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_provider_t *p,
+                               const rxa_issuer_snap_t *snap,
+                               const char *access_token, const char *sub)
+{
+    const char *why = NULL, *usub;
+    json_t *info;
+
+    if (!snap->md->userinfo_endpoint)
+        return NULL;
+    if (!(info = userinfo_fetch(r, sc, snap, access_token, &why)))
+        return why;
+    usub = rxa_json_get_str(info, "sub");
+    if (!usub || strcmp(usub, sub))
+        return "userinfo names another subject than the ID token";
+    userinfo_remember(r->pool, p, access_token, info, apr_time_now());
+    return NULL;
+}
+
 json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
                             const rxa_provider_t *p,
                             const rxa_issuer_snap_t *snap,
@@ -225,17 +252,9 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
                       "ignored", p->name);
         return NULL;
     }
-    apr_thread_mutex_lock(userinfo_lock);
-    userinfo_expire(now);
-    if (!apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING)) {
-        e = apr_palloc(userinfo_pool, sizeof(*e));
-        e->json = json_dumps(info, JSON_COMPACT);
-        e->fetched = now;
-        if (e->json)
-            apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
-                         APR_HASH_KEY_STRING, e);
-    }
-    apr_thread_mutex_unlock(userinfo_lock);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider %s: "
+                  "userinfo fetched for this process", p->name);
+    userinfo_remember(r->pool, p, s->access_token, info, now);
     return info;
 }
 

@@ -5,6 +5,7 @@ refresh per worker process."""
 
 import concurrent.futures
 import os
+import re
 import time
 import urllib.parse
 
@@ -180,7 +181,8 @@ def test_key_rotation(httpd_factory, idp_factory, http_session, session_factory)
 def test_userinfo_claims_cached_per_process(httpd_factory, idp_factory, http_session,
                                             echo_backend):
     """With claims only in userinfo, the backend still sees them; userinfo
-    is fetched once per access token per process, not per request."""
+    is fetched once per access token per process, not per request, and the
+    callback's fetch counts for its process."""
     httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
     idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
     httpd.start(conf="""
@@ -196,6 +198,7 @@ ProxyPass /app/ %s/
            stop=lambda u: u.startswith(httpd.https_url("/app")))
     path = urllib.parse.urlsplit(idp.discovery()["userinfo_endpoint"]).path
     at_login = len(idp.requests_log(path))
+    assert at_login == 1
     for _ in range(10):
         r = http_session.get(httpd.https_url("/app/x"), headers=HTML)
         assert r.status_code == 200
@@ -203,4 +206,10 @@ ProxyPass /app/ %s/
         assert got["x-reflex-user-email"] == "alice@example.test"
         assert got["x-reflex-user-groups"] == "admins,staff"
     per_request = len(idp.requests_log(path)) - at_login
-    assert 1 <= per_request <= len(httpd_children(httpd)), per_request
+    # the process that ran the callback already has them
+    assert 0 <= per_request <= len(httpd_children(httpd)) - 1, per_request
+    pid = re.search(r"\[pid (\d+):[^]]*\].*RXA00052: sign-in completed",
+                    httpd.log_text()).group(1)
+    fetched_by = re.findall(r"\[pid (\d+):[^]]*\].*RXA00093: provider generic: "
+                            r"userinfo fetched for this process", httpd.log_text())
+    assert len(fetched_by) == per_request and pid not in fetched_by, (pid, fetched_by)
