@@ -1,4 +1,6 @@
 /* Directives and per-server configuration. */
+#include <stddef.h>
+
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -273,7 +275,7 @@ static const char *set_pass_access_token(cmd_parms *cmd, void *dcv, int on)
 }
 
 #define RXA_PATH_CMD(name, field, help) \
-    AP_INIT_TAKE1(name, set_path, (void *)APR_OFFSETOF(rxa_srv_conf_t, field), \
+    AP_INIT_TAKE1(name, set_path, (void *)offsetof(rxa_srv_conf_t, field), \
                   RSRC_CONF, help)
 
 const command_rec rxa_cmds[] = {
@@ -334,5 +336,5 @@ const command_rec rxa_cmds[] = {
         OR_AUTHCFG,
         "On: also pass the access token to the backend as "
         "X-Reflex-Access-Token (default Off)"),
-    { NULL }
+    { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

@@ -30,7 +30,8 @@ struct vc_entry {
 struct rxa_vcache {
     apr_thread_mutex_t *lock;
     apr_hash_t *index;          /* key bytes -> vc_entry_t */
-    vc_entry_t lru;             /* sentinel: lru.next is the newest */
+    vc_entry_t *lru;            /* sentinel: lru->next is the newest (a
+                                 * pointer: an entry ends in its key) */
     apr_size_t max, count;
     rxa_vcache_stats_t st;
 };
@@ -76,10 +77,10 @@ static vc_entry_t *entry_unlist(rxa_vcache_t *c, vc_entry_t *e)
 
 static void entry_push_front(rxa_vcache_t *c, vc_entry_t *e)
 {
-    e->next = c->lru.next;
-    e->prev = &c->lru;
-    c->lru.next->prev = e;
-    c->lru.next = e;
+    e->next = c->lru->next;
+    e->prev = c->lru;
+    c->lru->next->prev = e;
+    c->lru->next = e;
 }
 
 static apr_status_t entry_release(void *data)
@@ -96,8 +97,8 @@ static apr_status_t cache_cleanup(void *data)
     rxa_vcache_t *c = data;
 
     /* Pools holding hits are gone before the cache's own pool is. */
-    while (c->lru.next != &c->lru) {
-        vc_entry_t *dead = entry_unlist(c, c->lru.next);
+    while (c->lru->next != c->lru) {
+        vc_entry_t *dead = entry_unlist(c, c->lru->next);
         if (dead)
             entry_free(dead);
     }
@@ -117,7 +118,8 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
     if (rv != APR_SUCCESS)
         return rv;
     c->index = apr_hash_make_custom(pool, vc_hash);
-    c->lru.next = c->lru.prev = &c->lru;
+    c->lru = apr_pcalloc(pool, sizeof(*c->lru));
+    c->lru->next = c->lru->prev = c->lru;
     c->max = max_entries;
     apr_pool_cleanup_register(pool, c, cache_cleanup, apr_pool_cleanup_null);
     *out = c;
@@ -212,7 +214,7 @@ void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
     if ((old = apr_hash_get(c->index, e->key, (apr_ssize_t)klen)))
         dead_old = entry_unlist(c, old);
     if (c->count >= c->max) {
-        dead_lru = entry_unlist(c, c->lru.prev);
+        dead_lru = entry_unlist(c, c->lru->prev);
         c->st.evictions++;
     }
     entry_push_front(c, e);
