@@ -38,11 +38,13 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
                                rxa_vcache_t **out);
 
 /* The entry for KEY if it is there, has TAG and NOW < its valid_until:
- * 1 with *S and *CLAIMS valid for POOL's life; 0 otherwise (an expired or
- * re-tagged entry is dropped). */
+ * 1 with *S and *CLAIMS valid for POOL's life, and *VALID_UNTIL (when not
+ * NULL) the entry's; 0 otherwise (an expired or re-tagged entry is
+ * dropped). */
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
                    apr_size_t klen, const void *tag, apr_int64_t now,
-                   const rxa_session_t **s, json_t **claims);
+                   const rxa_session_t **s, json_t **claims,
+                   apr_int64_t *valid_until);
 
 /* Remember S (copied) and CLAIMS (a reference is taken; the caller must
  * not change CLAIMS afterwards) under KEY until VALID_UNTIL, replacing an

@@ -186,6 +186,27 @@ void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
 
 static rxa_vcache_t *vcache;
 
+/* The identity last found on a connection: a browser sends the same Cookie
+ * header with every request of a keep-alive connection, so a header byte
+ * for byte the one remembered, for the same server, before the cache
+ * entry's end and under the same issuer snapshot, is the same identity,
+ * without parsing the cookies or taking the cache's lock. Each memo holds
+ * its cache reference and its header values in a pool of the connection's
+ * that lives as long as the connection: a request still being logged may
+ * use them after the next one has begun. So a connection gets at most
+ * MEMO_MAX of them (cookies change at a refresh, rarely more). */
+#define MEMO_MAX 4
+
+typedef struct conn_memo {
+    int made;                   /* memos made on this connection */
+    const rxa_srv_conf_t *sc;
+    const char *header;
+    apr_size_t hlen;
+    const void *snap;
+    apr_int64_t valid_until;
+    rxa_identity_t who;
+} conn_memo_t;
+
 void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv = rxa_vcache_create(pchild, VCACHE_ENTRIES, &vcache);
@@ -233,6 +254,66 @@ static apr_int64_t vcache_until(const rxa_srv_conf_t *sc,
     return until < now + VCACHE_TTL ? until : now + VCACHE_TTL;
 }
 
+static const char *const *identity_exports(apr_pool_t *pool,
+                                           const rxa_identity_t *who);
+
+/* This connection's memo for R, if it holds; copied into WHO. */
+static int memo_get(request_rec *r, const rxa_srv_conf_t *sc, apr_int64_t now,
+                    rxa_identity_t *who)
+{
+    conn_memo_t *m = ap_get_module_config(r->connection->conn_config,
+                                          &reflex_auth_module);
+    const char *header;
+
+    if (!m || !m->who.session || m->sc != sc || now >= m->valid_until
+        || !(header = apr_table_get(r->headers_in, "Cookie"))
+        || strlen(header) != m->hlen || memcmp(header, m->header, m->hlen)
+        || rxa_issuer_get(m->who.provider->iss, apr_time_now()) != m->snap)
+        return 0;
+    *who = m->who;
+    return 1;
+}
+
+/* After a cache hit for KEY: remember it for this connection, with a
+ * reference of the connection's own. */
+static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
+                     const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
+                     const char *key, apr_size_t klen, apr_int64_t now)
+{
+    conn_rec *c = r->connection;
+    conn_memo_t *m = ap_get_module_config(c->conn_config, &reflex_auth_module);
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    const rxa_session_t *s;
+    apr_pool_t *pool;
+    json_t *claims;
+    apr_int64_t until;
+
+    if (!m) {
+        m = apr_pcalloc(c->pool, sizeof(*m));
+        ap_set_module_config(c->conn_config, &reflex_auth_module, m);
+    }
+    if (m->made >= MEMO_MAX || !header
+        || apr_pool_create(&pool, c->pool) != APR_SUCCESS)
+        return;
+    if (!rxa_vcache_get(vcache, pool, key, klen, snap, now, &s, &claims,
+                        &until)) {
+        apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
+        return;
+    }
+    m->made++;
+    m->sc = sc;
+    m->hlen = strlen(header);
+    m->header = apr_pmemdup(pool, header, m->hlen);
+    m->snap = snap;
+    m->valid_until = until;
+    m->who.session = s;
+    m->who.provider = p;
+    m->who.claims = claims;
+    m->who.sub = rxa_json_get_str(claims, "sub");
+    m->who.exported = NULL;
+    m->who.exported = identity_exports(pool, &m->who);
+}
+
 /* The signed-in identity of this request, if any; cookies that fail are
  * cleared (SPEC 6). Cached on the request. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
@@ -250,6 +331,10 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
     cached = apr_pcalloc(r->pool, sizeof(*cached));
     ap_set_module_config(r->request_config, &reflex_auth_module, cached);
     *who = NULL;
+    if (memo_get(r, sc, now, cached)) {
+        *who = cached;
+        return OK;
+    }
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
         rxa_issuer_snap_t *snap;
@@ -267,12 +352,13 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         key = session_key(r->pool, p, values, &klen);
         if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now()))
             && rxa_vcache_get(vcache, r->pool, key, klen, snap, now, &hit,
-                              &claims)) {
+                              &claims, NULL)) {
             cached->session = hit;
             cached->provider = p;
             cached->claims = claims;
             cached->sub = rxa_json_get_str(claims, "sub");
             *who = cached;
+            memo_put(r, sc, p, snap, key, klen, now);
             return OK;
         }
         rv = rxa_session_open(r->pool, sc->keyring, p->name, values, &s);
@@ -371,31 +457,49 @@ static const char *claim_text(apr_pool_t *pool, const json_t *v)
     return out ? header_safe(pool, out) : NULL;
 }
 
+/* What the backend learns of the user (SPEC 7): five claims, then the
+ * granted scopes, in headers and variables. */
+static const struct { const char *claim, *header, *env; } export_map[] = {
+    { "sub", "X-Reflex-User-Sub", "REFLEX_USER_SUB" },
+    { "email", "X-Reflex-User-Email", "REFLEX_USER_EMAIL" },
+    { "name", "X-Reflex-User-Name", "REFLEX_USER_NAME" },
+    { "picture", "X-Reflex-User-Picture", "REFLEX_USER_PICTURE" },
+    { "groups", "X-Reflex-User-Groups", "REFLEX_USER_GROUPS" },
+    { NULL, "X-Reflex-Granted-Scopes", "REFLEX_GRANTED_SCOPES" }
+};
+#define EXPORT_SUB 0
+#define EXPORT_N (sizeof(export_map) / sizeof(export_map[0]))
+
+/* The values of export_map for WHO, from POOL; NULL for a claim it lacks. */
+static const char *const *identity_exports(apr_pool_t *pool,
+                                           const rxa_identity_t *who)
+{
+    const char **v = apr_palloc(pool, sizeof(*v) * EXPORT_N);
+    apr_size_t i;
+
+    for (i = 0; i < EXPORT_N; i++)
+        v[i] = export_map[i].claim
+            ? claim_text(pool, json_object_get(who->claims, export_map[i].claim))
+            : header_safe(pool, who->session->granted_scopes);
+    return v;
+}
+
 static void identity_export(request_rec *r, const rxa_identity_t *who)
 {
-    static const struct { const char *claim, *header, *env; } map[] = {
-        { "sub", "X-Reflex-User-Sub", "REFLEX_USER_SUB" },
-        { "email", "X-Reflex-User-Email", "REFLEX_USER_EMAIL" },
-        { "name", "X-Reflex-User-Name", "REFLEX_USER_NAME" },
-        { "picture", "X-Reflex-User-Picture", "REFLEX_USER_PICTURE" },
-        { "groups", "X-Reflex-User-Groups", "REFLEX_USER_GROUPS" },
-        { NULL, NULL, NULL }
-    };
     /* Every X-Reflex-* header was scrubbed at post_read_request, so the
      * first pass of a request adds without looking for an old value; a
      * subrequest or an internal redirect shares or copies the headers
      * its parent already got, and replaces them. */
     void (*put)(apr_table_t *, const char *, const char *) =
         r->main || r->prev ? apr_table_setn : apr_table_addn;
-    const char *scopes;
-    int i;
+    const char *const *v = who->exported ? who->exported
+                                         : identity_exports(r->pool, who);
+    apr_size_t i;
 
-    for (i = 0; map[i].claim; i++) {
-        const char *v = claim_text(r->pool, json_object_get(who->claims,
-                                                            map[i].claim));
-        if (v) {
-            put(r->headers_in, map[i].header, v);
-            apr_table_setn(r->subprocess_env, map[i].env, v);
+    for (i = 0; i < EXPORT_N; i++) {
+        if (v[i]) {
+            put(r->headers_in, export_map[i].header, v[i]);
+            apr_table_setn(r->subprocess_env, export_map[i].env, v[i]);
         }
     }
     if (rxa_dir_conf(r)->pass_access_token == 1)
@@ -403,9 +507,6 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
             header_safe(r->pool, who->session->access_token));
     put(r->headers_in, "X-Reflex-Provider", who->provider->name);
     apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
-    scopes = header_safe(r->pool, who->session->granted_scopes);
-    put(r->headers_in, "X-Reflex-Granted-Scopes", scopes);
-    apr_table_setn(r->subprocess_env, "REFLEX_GRANTED_SCOPES", scopes);
 }
 
 /* SPEC 4.1: a browser navigation is sent to the login page; anything else
@@ -524,8 +625,11 @@ int rxa_check_authn(request_rec *r)
     if (!who)
         return unauthenticated(r, sc);
     claim = rxa_dir_conf(r)->remote_user_claim;
-    user = claim_text(r->pool, json_object_get(who->claims, claim ? claim
-                                               : RXA_DEFAULT_REMOTE_USER_CLAIM));
+    if (who->exported && (!claim || !strcmp(claim, export_map[EXPORT_SUB].claim)))
+        user = who->exported[EXPORT_SUB];
+    else
+        user = claim_text(r->pool, json_object_get(who->claims, claim ? claim
+                                                   : RXA_DEFAULT_REMOTE_USER_CLAIM));
     if (!user || !*user) {
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "

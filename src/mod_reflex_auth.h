@@ -81,6 +81,9 @@ typedef struct rxa_identity {
     const rxa_provider_t *provider;
     json_t *claims;                         /* the ID token's */
     const char *sub;
+    const char *const *exported;            /* the identity headers' values,
+                                             * made once (authn.c); NULL:
+                                             * made per request */
 } rxa_identity_t;
 
 /* config.c */

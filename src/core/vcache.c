@@ -128,7 +128,8 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
 
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
                    apr_size_t klen, const void *tag, apr_int64_t now,
-                   const rxa_session_t **s, json_t **claims)
+                   const rxa_session_t **s, json_t **claims,
+                   apr_int64_t *valid_until)
 {
     vc_entry_t *e, *dead = NULL;
 
@@ -157,6 +158,8 @@ int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
     apr_pool_cleanup_register(pool, e, entry_release, apr_pool_cleanup_null);
     *s = &e->s;
     *claims = e->claims;
+    if (valid_until)
+        *valid_until = e->valid_until;
     return 1;
 }
 

@@ -2,6 +2,7 @@
 oidc-provider: the authorization request, the callback, the four cookies,
 the per-request check, identity headers, authorization, sync and logout."""
 
+import json
 import os
 import re
 import urllib.parse
@@ -222,6 +223,56 @@ ProxyPass /open/ %s/
     assert got["x-reflex-provider"] == ["generic"]
     assert got["x-reflex-granted-scopes"][0].startswith("openid")
     assert "x-reflex-anything" not in got and "x_reflex_user_groups" not in got
+
+
+def test_one_connection_carrying_several_users(httpd_factory, idp_factory,
+                                               session_factory, echo_backend):
+    """A reverse proxy in front may send many users' requests over one
+    keep-alive connection: each request is the user of its own cookies,
+    whatever the connection carried before (the per-connection memo of
+    issue 8 holds only for a byte-identical Cookie header)."""
+    import http.client
+    import ssl
+    conf = """
+ProxyPass /app/ %s/
+<Location /app/>
+    AuthType ReflexOIDC
+    Require valid-user
+</Location>
+""" % echo_backend.url
+    httpd, idp = start(httpd_factory, idp_factory, conf=conf,
+                       extra_modules=("proxy", "proxy_http"))
+    cookies = {}
+    for account in ("alice", "bob"):
+        idp.set_auto_login(account)
+        s = session_factory()
+        sign_in(s, httpd, redirect_to="/app/")
+        cookies[account] = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies
+                                     if c.name.startswith("__Host-reflex_"))
+    conn = http.client.HTTPSConnection("localhost", httpd.https_port,
+                                       context=ssl._create_unverified_context())
+
+    def who(cookie):
+        conn.request("GET", "/app/x", headers={"Cookie": cookie, **HTML} if cookie else HTML)
+        r = conn.getresponse()
+        body = r.read()
+        assert not r.will_close             # still the same connection
+        if r.status != 200:
+            return r.status
+        got = {k.lower(): v for k, v in json.loads(body)["headers"]}
+        return got["x-reflex-user-sub"], got.get("x-reflex-user-email")
+    alice = ("alice", "alice@example.test")
+    bob = ("bob", "bob@example.test")
+    # each twice in a row (the second from the connection's memo), then back
+    for cookie, want in ((cookies["alice"], alice), (cookies["alice"], alice),
+                         (cookies["bob"], bob), (cookies["bob"], bob),
+                         (cookies["alice"], alice), (None, 302),
+                         (cookies["alice"] + "; other=1", alice),
+                         (cookies["alice"].replace("=", "=x", 1), 302),
+                         (cookies["bob"], bob)):
+        assert who(cookie) == want, (cookie and cookie[:40], want)
+    httpd.expect_log(r"RXA00062: provider generic: session cookies treated as absent")
+    conn.close()
 
 
 def test_environment_variables_for_cgi(httpd_factory, idp_factory, http_session):

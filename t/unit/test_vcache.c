@@ -50,9 +50,11 @@ static const char *get_sub(rxa_vcache_t *c, apr_pool_t *p, const char *key,
 {
     const rxa_session_t *s;
     json_t *cl;
+    apr_int64_t until = 0;
 
-    if (!rxa_vcache_get(c, p, key, strlen(key), tag, now, &s, &cl))
+    if (!rxa_vcache_get(c, p, key, strlen(key), tag, now, &s, &cl, &until))
         return NULL;
+    ck_assert_int_eq(until, 2000);     /* every stored entry here ends then */
     ck_assert_str_eq(s->provider, "demo");
     ck_assert_str_eq(s->granted_scopes, "openid email");
     ck_assert_ptr_null(s->refresh_token);
@@ -139,7 +141,7 @@ START_TEST(hit_outlives_eviction)
 
     apr_pool_create(&req, rxa_test_pool);
     put(c, "a", &TAG_A, 2000, "alice");
-    ck_assert(rxa_vcache_get(c, req, "a", 1, &TAG_A, 1500, &s, &cl));
+    ck_assert(rxa_vcache_get(c, req, "a", 1, &TAG_A, 1500, &s, &cl, NULL));
     put(c, "b", &TAG_A, 2000, "bob");   /* evicts a while req holds it */
     put(c, "a", &TAG_A, 2000, "alice2");
     /* under ASan, a use after free here would be reported */
@@ -171,7 +173,7 @@ static void *APR_THREAD_FUNC hammer(apr_thread_t *t, void *data)
         seed = seed * 1103515245u + 12345u;
         apr_snprintf(key, sizeof(key), "k%u", (seed >> 16) % 24);
         if (rxa_vcache_get(shared, p, key, strlen(key), &TAG_A, 1500, &s,
-                           &cl))
+                           &cl, NULL))
             ck_assert_str_eq(s->access_token, key);
         else
             put(shared, key, &TAG_A, 2000, key);
