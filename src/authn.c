@@ -310,7 +310,6 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     m->who.provider = p;
     m->who.claims = claims;
     m->who.sub = rxa_json_get_str(claims, "sub");
-    m->who.exported = NULL;
     m->who.exported = identity_exports(pool, &m->who);
 }
 
