@@ -33,6 +33,8 @@ pytest_plugins = ["pytester"]
 def _keep(item):
     if os.environ.get("RXA_KEEP_TMP", "0") not in ("", "0"):
         return True
+    if getattr(item, "rxa_keep", False):  # a server failed at teardown
+        return True
     return any(getattr(item, f"rxa_rep_{w}", None) is not None
                and getattr(item, f"rxa_rep_{w}").failed for w in ("setup", "call"))
 
@@ -168,6 +170,7 @@ def httpd_factory(request, workdir, tls_cert):
         except harness.HarnessError as e:
             problems.append(str(e))
     if problems:
+        request.node.rxa_keep = True
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 

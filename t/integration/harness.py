@@ -75,6 +75,7 @@ SLOWDOWN = 8 if VALGRIND else 2 if SANITIZED else 1  # ASan: about 2x slower
 
 START_TIMEOUT = 30.0 * SLOWDOWN  # seconds for a process to become ready
 STOP_TIMEOUT = 10.0 * SLOWDOWN  # seconds before SIGKILL
+GRACEFUL_STOP_WAIT = 3.0 * SLOWDOWN  # seconds for children to stop gracefully
 HTTP_TIMEOUT = 15.0 * SLOWDOWN  # default per-request timeout of test sessions
 POLL = 0.02
 
@@ -209,6 +210,24 @@ def group_members(pgid):
         if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(entry))
     return members
+
+
+def threaded_children(pid):
+    """Live children of pid that run more than one thread: an httpd's MPM
+    children (mod_cgid's daemon and piped loggers have one thread)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if (int(status.get("PPid", "0")) == pid and int(status.get("Threads", "1")) > 1
+                and not status.get("State", "").strip().startswith("Z")):
+            found.append(int(entry))
+    return found
 
 
 def stop_process(proc, timeout=STOP_TIMEOUT, sig=signal.SIGTERM):
@@ -895,7 +914,11 @@ def sanitizer_env(module, report_dir):
     scan, so everything a pool cleanup would free (keys, JWKS, pcre2 and
     mod_ssl objects) shows as a direct leak; the exit-time scan also makes
     children overrun httpd's shutdown timeout (AH00045). Leaks are looked
-    for under valgrind instead (t/valgrind-run). The caller's ASAN_OPTIONS
+    for under valgrind instead (t/valgrind-run).
+    allow_user_segv_handler=0: httpd's children install their own SIGSEGV
+    handler, which re-raises for a core dump that ASan's disable_coredump
+    prevents, so a crash left nothing but AH00052 in the error_log; ASan's
+    own handler writes a report with the faulting stack. The caller's ASAN_OPTIONS
     and UBSAN_OPTIONS come after ours, so they win.
     """
     def opts(name, ours):
@@ -908,6 +931,7 @@ def sanitizer_env(module, report_dir):
         "ASAN_OPTIONS": opts("ASAN_OPTIONS",
                              f"detect_leaks=0:halt_on_error=1:abort_on_error=0:"
                              f"detect_stack_use_after_return=1:strict_string_checks=1:"
+                             f"allow_user_segv_handler=0:"
                              f"log_path={report_dir}/asan"),
         "UBSAN_OPTIONS": opts("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
     }
@@ -1280,8 +1304,27 @@ class Httpd:
         # Under valgrind a child needs seconds for its leak check at exit:
         # a graceful stop (SIGWINCH) waits GracefulShutdownTimeout for it,
         # where SIGTERM would warn after 3 s (AH00045) and kill it after 9.
-        rc = stop_process(self.proc, timeout,
-                          signal.SIGWINCH if VALGRIND else signal.SIGTERM)
+        if VALGRIND:
+            rc = stop_process(self.proc, timeout, signal.SIGWINCH)
+            self.proc = None
+            return rc
+        # Otherwise the children stop gracefully first, and SIGTERM then
+        # ends the parent at once (its graceful stop would sleep 1 s per
+        # check). The event MPM's ungraceful stop closes busy workers'
+        # sockets from the child's main thread (close_worker_sockets) while
+        # a worker may be freeing the same socket's pool: under ASan about
+        # one child in several hundred segfaulted there, in httpd's own
+        # code (apr_os_sock_get from close_socket_nonblocking). A child
+        # still busy after GRACEFUL_STOP_WAIT gets the SIGTERM stop anyway.
+        if self.running:
+            try:
+                self.proc.send_signal(signal.SIGWINCH)
+                wait_until(lambda: not threaded_children(self.proc.pid),
+                           min(GRACEFUL_STOP_WAIT, timeout),
+                           "httpd's children to stop gracefully")
+            except (ProcessLookupError, HarnessError):
+                pass
+        rc = stop_process(self.proc, timeout, signal.SIGTERM)
         self.proc = None
         return rc
 

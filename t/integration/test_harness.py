@@ -381,6 +381,25 @@ def test_httpd_default_module_missing_skips_or_fails(monkeypatch, tmp_path):
         harness.Httpd(tmp_path, https=False)
 
 
+def test_httpd_stop_lets_children_finish_gracefully(httpd_factory, http_session):
+    # The event MPM's ungraceful stop races its own workers (a child
+    # segfaulted in close_worker_sockets under ASan): stop() has the
+    # children stop gracefully, an idle keep-alive connection included,
+    # and only then ends the parent.
+    httpd = httpd_factory(module=None, https=False)
+    httpd.start()
+    assert http_session.get(httpd.http_url("/")).status_code == 200  # kept alive
+    assert harness.threaded_children(httpd.pid)
+    pid = httpd.pid
+    t0 = time.monotonic()
+    httpd.stop()
+    assert time.monotonic() - t0 < harness.GRACEFUL_STOP_WAIT
+    assert harness.group_members(pid) == []
+    log = httpd.log_text()
+    assert "AH00492: caught SIGWINCH, shutting down gracefully" in log
+    assert "exit signal" not in log
+
+
 def test_httpd_stop_kills_a_stuck_server(httpd_factory, http_session):
     httpd = httpd_factory(module=None, https=False)
     httpd.start()
