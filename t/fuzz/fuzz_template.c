@@ -43,13 +43,36 @@ static apr_status_t sink_write(void *baton, const char *d, apr_size_t len)
     return APR_SUCCESS;
 }
 
-static apr_size_t count_char(const char *s, apr_size_t len, char c)
-{
-    apr_size_t n = 0, i;
+/* The checks below scan every output; comparisons of output bytes tell
+ * the fuzzer nothing about the code under test, so they are left out of
+ * its coverage tracing (which, there, cost most of each execution). */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
 
-    for (i = 0; i < len; i++)
-        n += s[i] == c;
-    return n;
+#define NMARKUP 6   /* < > " ' ` \ */
+
+/* How often each markup character occurs in s, in one pass. */
+NO_COVERAGE
+static void count_markup(const char *s, apr_size_t len,
+                         apr_size_t counts[NMARKUP])
+{
+    apr_size_t i;
+
+    memset(counts, 0, NMARKUP * sizeof(*counts));
+    for (i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '<':  counts[0]++; break;
+        case '>':  counts[1]++; break;
+        case '"':  counts[2]++; break;
+        case '\'': counts[3]++; break;
+        case '`':  counts[4]++; break;
+        case '\\': counts[5]++; break;
+        default:   break;
+        }
+    }
 }
 
 static void check_escape(apr_pool_t *p, const char *v)
@@ -65,11 +88,11 @@ static void check_escape(apr_pool_t *p, const char *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static apr_pool_t *root;
-    static const char markup[] = "<>\"'`\\";
     apr_pool_t *p;
     const char *src = (const char *)data, *err = NULL, *value, *out0, *out;
     const char *esc;
     apr_size_t tlen, len0, len, uses[RXA_TPL_NVARS], total_uses = 0, i;
+    apr_size_t markup0[NMARKUP], markup[NMARKUP];
     const uint8_t *nul;
     rxa_template_t *t = NULL;
     rxa_tpl_values_t v;
@@ -126,11 +149,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esc = rxa_html_escape(p, value);
     if (strlen(out) != len || len != len0 + total_uses * strlen(esc))
         abort();
-    for (i = 0; markup[i]; i++) {
-        if (count_char(out, len, markup[i]) != count_char(out0, len0,
-                                                          markup[i]))
-            abort();
-    }
+    count_markup(out0, len0, markup0);
+    count_markup(out, len, markup);
+    if (memcmp(markup, markup0, sizeof(markup)))
+        abort();
     memset(&sink, 0, sizeof(sink));
     sink.pool = p;
     if (rxa_template_render(t, &v, sink_write, &sink) != APR_SUCCESS
@@ -140,8 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The caller's HTML goes in unchanged, and only where it was set. */
     rxa_tpl_set_html(&v, RXA_TPL_PROVIDERS, "<b>");
     out = rxa_template_render_string(p, t, &v, &len);
-    if (count_char(out, len, '<') != count_char(out0, len0, '<')
-        + uses[RXA_TPL_PROVIDERS])
+    count_markup(out, len, markup);
+    if (markup[0] != markup0[0] + uses[RXA_TPL_PROVIDERS])
         abort();
 
     apr_pool_destroy(p);
