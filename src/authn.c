@@ -407,6 +407,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             cached->provider = p;
             cached->claims = claims;
             cached->sub = rxa_json_get_str(claims, "sub");
+            cached->cookies_set = refreshed;
             *who = cached;
             return OK;
         }

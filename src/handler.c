@@ -462,9 +462,10 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     }
     if ((status = rxa_identify(r, sc, &who)) == OK && who) {
         const char *why;
-        /* the browser's cookies already fit; a refresh was stored by
-         * rxa_identify, so a failure here leaves the old ones in place */
-        if (rxa_session_set_cookies(r, sc, who->session, &why) != APR_SUCCESS)
+        /* a refresh's cookies are set already (rxa_identify); otherwise
+         * the browser's cookies fit, so a failure here leaves them */
+        if (!who->cookies_set
+            && rxa_session_set_cookies(r, sc, who->session, &why) != APR_SUCCESS)
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00131: sync "
                           "kept the browser's cookies: %s", why);
         body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,

@@ -84,6 +84,8 @@ typedef struct rxa_identity {
     const char *const *exported;            /* the identity headers' values,
                                              * made once (authn.c); NULL:
                                              * made per request */
+    int cookies_set;                        /* this answer already sets the
+                                             * session's cookies (refreshed) */
 } rxa_identity_t;
 
 /* config.c */

@@ -71,6 +71,10 @@ def test_sync_refreshes_too(httpd_factory, idp_factory, http_session):
                           headers={"Origin": httpd.https_url("").rstrip("/")})
     assert r.status_code == 200 and r.json()["expires_at"] > time.time()
     assert len(refreshes(idp)) == 1
+    # the refreshed cookies, each once (not the refresh's and sync's own)
+    sent = [c.split("=", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")
+            if c.startswith("__Host-reflex_generic_")]
+    assert len(sent) == 4 and len(set(sent)) == 4, sent
 
 
 def test_without_refresh_token_the_session_ends(httpd_factory, idp_factory, http_session):
