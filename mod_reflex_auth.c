@@ -15,6 +15,7 @@
 
 #define RXA_MODULE_MAIN
 #include "mod_reflex_auth.h"
+#include "rxa_discovery.h"
 #include "rxa_http.h"
 #include "rxa_log.h"
 
@@ -52,8 +53,23 @@ static void rxa_test_config(apr_pool_t *pconf, server_rec *s)
 
 static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    const server_rec *v;
+    apr_status_t rv;
+
     rxa_tokens_child_init(pchild);
     rxa_authn_child_init(pchild, s);
+    /* Retries and periodic refreshes of the issuers happen in a thread of
+     * their own, so no request waits for a provider that is slow or down. */
+    for (v = s; v; v = v->next) {
+        const rxa_srv_conf_t *sc = rxa_srv_conf(v);
+        if (sc->providers && sc->providers->nelts)
+            break;
+    }
+    if (v && (rv = rxa_issuers_fetch_in_background(pchild)) != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "RXA00104: no "
+                     "background fetcher in this process; a request that "
+                     "finds an issuer due for a retry or refresh fetches it "
+                     "itself");
 }
 
 static void rxa_register_hooks(apr_pool_t *p)

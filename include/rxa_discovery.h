@@ -69,6 +69,9 @@ typedef struct rxa_issuer {
     apr_uint32_t key_gen_private;
     apr_interval_time_t backoff;
     const char *last_err;               /* tagged, for the error page log */
+    /* Waiting for the background fetcher; under its lock. */
+    int queued;
+    struct rxa_issuer *queue_next;
 } rxa_issuer_t;
 
 #define RXA_BACKOFF_MIN apr_time_from_sec(2)
@@ -96,8 +99,18 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
 
 /* The current snapshot; when there is none and a retry is due, or the one
  * there is due for its periodic refresh, one caller fetches (the others do
- * not wait). NULL while unavailable. */
+ * not wait), or, with the background fetcher running, one caller asks it
+ * to and none waits. NULL while unavailable. */
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now);
+
+/* Start this process's background fetcher: one thread that does the
+ * retries and periodic refreshes rxa_issuer_get asks for, so no caller
+ * waits for a provider. Still fetched by the caller, which needs the
+ * answer: the key set when a token names an unknown kid, or when another
+ * process has announced a new one. Clearing POOL stops the fetcher: a
+ * fetch in flight is cancelled (RXA01106) and the thread joined. One per
+ * process. */
+apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool);
 
 /* A token named a kid the key set lacks: fetch the key set again, at most
  * once per RXA_JWKS_MIN_INTERVAL per issuer, and return the snapshot to

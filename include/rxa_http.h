@@ -8,6 +8,7 @@
 #ifndef RXA_HTTP_H
 #define RXA_HTTP_H
 
+#include <apr_atomic.h>
 #include <apr_pools.h>
 #include <apr_tables.h>
 
@@ -15,7 +16,13 @@ typedef struct rxa_http_opts {
     long timeout_ms;        /* whole request, connect included */
     const char *ca_file;    /* extra CA bundle, or NULL */
     apr_size_t max_body;    /* larger responses fail */
+    /* When set and *cancel becomes non-zero (from another thread), the
+     * requests still running end within RXA_HTTP_CANCEL_POLL_MS with
+     * RXA01106. NULL: they run to completion or timeout. */
+    volatile apr_uint32_t *cancel;
 } rxa_http_opts_t;
+
+#define RXA_HTTP_CANCEL_POLL_MS 100
 
 typedef struct rxa_http_req {
     /* in */

@@ -35,7 +35,8 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
                                         const char *form, const char **why)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, RXA_TOKEN_RESPONSE_MAX_BYTES };
+    rxa_http_opts_t opts = { .ca_file = sc->ca_file,
+                             .max_body = RXA_TOKEN_RESPONSE_MAX_BYTES };
     rxa_token_response_t *resp;
     const char *err;
     apr_status_t rv;
@@ -96,7 +97,7 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
                               const char *access_token, const char **why)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
-    rxa_http_opts_t opts = { 0, sc->ca_file, USERINFO_MAX };
+    rxa_http_opts_t opts = { .ca_file = sc->ca_file, .max_body = USERINFO_MAX };
     const char *err;
     json_t *info;
 

@@ -1,7 +1,12 @@
 /* OpenID Connect discovery: see rxa_discovery.h. */
+#include <pthread.h>
+#include <signal.h>
+
 #include <apr_atomic.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_proc.h>
 
 #include "rxa_discovery.h"
 #include "rxa_http.h"
@@ -231,6 +236,34 @@ static int jwks_same_kids(const rxa_jwks_t *a, const rxa_jwks_t *b)
     return 1;
 }
 
+/* The background fetcher (rxa_issuers_fetch_in_background): one thread
+ * per process, woken by callers that find an issuer due. */
+static struct {
+    apr_thread_t *thread;
+    apr_thread_mutex_t *lock;
+    apr_thread_cond_t *wake;
+    rxa_issuer_t *queue;                /* linked by queue_next */
+    int stopping;
+} fetcher;
+static volatile apr_uint32_t fetcher_on;        /* callers never fetch */
+static volatile apr_uint32_t fetches_cancelled; /* the fetcher is stopping */
+
+static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
+{
+    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
+}
+
+/* A fetch that failed because the fetcher is stopping is no news about
+ * the provider: said at debug level, and the caller says nothing more. */
+static int stopping_said(const rxa_issuer_t *iss)
+{
+    if (!apr_atomic_read32(&fetches_cancelled))
+        return 0;
+    rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS, "RXA02120: issuer %s: "
+            "fetch cancelled, the process is stopping", iss->url);
+    return 1;
+}
+
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
 {
     iss->last_err = apr_pstrdup(iss->pool, err);
@@ -281,6 +314,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = issuers_timeout(issuers, n);
     opts.max_body = RXA_DISCOVERY_MAX_BYTES;
+    opts.cancel = &fetches_cancelled;
 
     for (i = 0; i < n; i++) {
         reqs[i] = apr_pcalloc(ptemp, sizeof(**reqs));
@@ -388,11 +422,6 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     return failed;
 }
 
-static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
-{
-    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
-}
-
 /* Fetch the key set of SNAP's issuer into a new snapshot; under iss->lock. */
 static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
                                             const rxa_issuer_snap_t *snap,
@@ -409,6 +438,7 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = iss->timeout_ms;
     opts.max_body = RXA_JWKS_MAX_LEN;
+    opts.cancel = &fetches_cancelled;
     req.url = snap->md->jwks_uri;
     req.ca_file = iss->ca_file;
     rxa_http_run(ptemp, reqs, 1, &opts);
@@ -431,7 +461,7 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
                 fresh->keys->keys->nelts);
         issuer_publish(iss, fresh);
     }
-    else
+    else if (!stopping_said(iss))
         rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02118: issuer "
                 "%s: fetching the key set %s again failed: %s", iss->url,
                 snap->md->jwks_uri, err);
@@ -456,32 +486,191 @@ rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now)
     return snap;
 }
 
+/* Whether a working issuer's snapshot is due for its periodic refresh. */
+static int refresh_due(rxa_issuer_t *iss, const rxa_issuer_snap_t *snap,
+                       apr_time_t now)
+{
+    return now - snap->keys_fetched >= RXA_JWKS_MAX_AGE
+        || now - snap->fetched >= RXA_METADATA_MAX_AGE
+        || snap->key_gen != apr_atomic_read32(iss->key_gen);
+}
+
 /* Periodic refresh of a working issuer; the current snapshot stays in use
- * until a new one is published, and a failure only delays the next try. */
-static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
-                               apr_time_t now)
+ * until a new one is published, and a failure only delays the next try.
+ * Under iss->lock. */
+static void refresh_locked(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
+                           apr_time_t now)
 {
     apr_time_t started = apr_time_now();
     apr_pool_t *ptemp;
 
+    if (now - snap->fetched >= RXA_METADATA_MAX_AGE) {
+        apr_pool_create(&ptemp, iss->pool);
+        if (rxa_issuers_discover(ptemp, &iss, 1, now) && !stopping_said(iss))
+            rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02119: "
+                    "issuer %s: refreshing its metadata failed (%s); the "
+                    "current metadata stays in use", iss->url, iss->last_err);
+        apr_pool_destroy(ptemp);
+    }
+    else if (!issuer_fetch_keys(iss, snap, now,
+                                snap->key_gen == apr_atomic_read32(iss->key_gen))) {
+        iss->next_try = attempt_end(now, started) + iss->backoff;
+        iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
+            ? RXA_BACKOFF_MAX : iss->backoff * 2;
+    }
+}
+
+/* Retry an unavailable issuer; under iss->lock. */
+static void retry_locked(rxa_issuer_t *iss, apr_time_t now)
+{
+    apr_time_t started = apr_time_now();
+    apr_pool_t *ptemp;
+
+    apr_pool_create(&ptemp, iss->pool);
+    if (rxa_issuers_discover(ptemp, &iss, 1, now) == 0)
+        rxa_log(RXA_LOG_MARK, RXA_LOG_NOTICE, APR_SUCCESS,
+                "RXA02113: issuer %s discovered after retry", iss->url);
+    else if (!stopping_said(iss))
+        rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
+                "RXA02114: issuer %s still unavailable (%s); next try in %"
+                APR_TIME_T_FMT " s", iss->url, iss->last_err,
+                apr_time_sec(iss->next_try - attempt_end(now, started)));
+    apr_pool_destroy(ptemp);
+}
+
+/* Ask the background fetcher for ISS (once until it has been handled). */
+static void fetcher_want(rxa_issuer_t *iss)
+{
+    apr_thread_mutex_lock(fetcher.lock);
+    if (!iss->queued && !fetcher.stopping) {
+        iss->queued = 1;
+        iss->queue_next = fetcher.queue;
+        fetcher.queue = iss;
+        apr_thread_cond_signal(fetcher.wake);
+    }
+    apr_thread_mutex_unlock(fetcher.lock);
+}
+
+/* What the fetcher does for a queued issuer: whatever is due by now. */
+static void fetch_due(rxa_issuer_t *iss)
+{
+    apr_time_t now = apr_time_now();
+    rxa_issuer_snap_t *snap;
+
+    apr_thread_mutex_lock(iss->lock);
+    if ((snap = issuer_snap(iss))) {
+        if (now >= iss->next_try && refresh_due(iss, snap, now))
+            refresh_locked(iss, snap, now);
+    }
+    else if (now >= iss->next_try)
+        retry_locked(iss, now);
+    apr_thread_mutex_unlock(iss->lock);
+}
+
+static void *APR_THREAD_FUNC fetcher_main(apr_thread_t *thread, void *data)
+{
+    (void)data;
+    apr_thread_mutex_lock(fetcher.lock);
+    for (;;) {
+        rxa_issuer_t *iss;
+
+        while (!fetcher.queue && !fetcher.stopping)
+            apr_thread_cond_wait(fetcher.wake, fetcher.lock);
+        if (fetcher.stopping)
+            break;
+        iss = fetcher.queue;
+        fetcher.queue = iss->queue_next;
+        apr_thread_mutex_unlock(fetcher.lock);
+        fetch_due(iss);
+        apr_thread_mutex_lock(fetcher.lock);
+        iss->queue_next = NULL;
+        iss->queued = 0;
+    }
+    apr_thread_mutex_unlock(fetcher.lock);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+/* A pre-cleanup: it runs before POOL's subpools (the thread's) go. The
+ * lock stays: a thread of another module may still ask (and be refused)
+ * while the rest of the process's cleanups run. */
+static apr_status_t fetcher_stop(void *data)
+{
+    apr_status_t rv;
+    rxa_issuer_t *iss;
+
+    (void)data;
+    apr_atomic_set32(&fetcher_on, 0);
+    apr_thread_mutex_lock(fetcher.lock);
+    fetcher.stopping = 1;
+    apr_atomic_set32(&fetches_cancelled, 1);
+    apr_thread_cond_broadcast(fetcher.wake);
+    apr_thread_mutex_unlock(fetcher.lock);
+    apr_thread_join(&rv, fetcher.thread);
+    apr_thread_mutex_lock(fetcher.lock);
+    for (iss = fetcher.queue; iss; iss = fetcher.queue) {
+        fetcher.queue = iss->queue_next;
+        iss->queue_next = NULL;
+        iss->queued = 0;
+    }
+    fetcher.thread = NULL;
+    apr_thread_mutex_unlock(fetcher.lock);
+    apr_atomic_set32(&fetches_cancelled, 0);
+    return APR_SUCCESS;
+}
+
+apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool)
+{
+    static apr_pool_t *process_pool;    /* the lock and the condition */
+    sigset_t all, saved;
+    apr_status_t rv;
+
+    if (apr_atomic_read32(&fetcher_on))
+        return APR_EEXIST;
+    if (!process_pool) {
+        if ((rv = apr_pool_create(&process_pool, NULL)) != APR_SUCCESS)
+            return rv;
+        apr_pool_tag(process_pool, "rxa_fetcher");
+        if ((rv = apr_thread_mutex_create(&fetcher.lock,
+                                          APR_THREAD_MUTEX_DEFAULT,
+                                          process_pool)) != APR_SUCCESS
+            || (rv = apr_thread_cond_create(&fetcher.wake,
+                                            process_pool)) != APR_SUCCESS) {
+            apr_pool_destroy(process_pool);
+            process_pool = NULL;
+            return rv;
+        }
+    }
+    /* The thread takes no signal meant for the process (prefork's children
+     * stop on SIGTERM and SIGHUP): it starts with every one blocked. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+    apr_thread_mutex_lock(fetcher.lock);
+    fetcher.stopping = 0;
+    rv = apr_thread_create(&fetcher.thread, NULL, fetcher_main, NULL, pool);
+    apr_thread_mutex_unlock(fetcher.lock);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (rv != APR_SUCCESS)
+        return rv;
+    apr_pool_pre_cleanup_register(pool, NULL, fetcher_stop);
+    apr_atomic_set32(&fetcher_on, 1);
+    return APR_SUCCESS;
+}
+
+/* Callers that find ISS due, when it is not being fetched already: with
+ * the fetcher and unless HERE, ask it; otherwise fetch here. */
+static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
+                       apr_time_t now, int here)
+{
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
         return;
     if (issuer_snap(iss) == snap && now >= iss->next_try) {
-        if (now - snap->fetched >= RXA_METADATA_MAX_AGE) {
-            apr_pool_create(&ptemp, iss->pool);
-            if (rxa_issuers_discover(ptemp, &iss, 1, now))
-                rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02119: "
-                        "issuer %s: refreshing its metadata failed (%s); the "
-                        "current metadata stays in use", iss->url,
-                        iss->last_err);
-            apr_pool_destroy(ptemp);
-        }
-        else if (!issuer_fetch_keys(iss, snap, now,
-                                    snap->key_gen == apr_atomic_read32(iss->key_gen))) {
-            iss->next_try = attempt_end(now, started) + iss->backoff;
-            iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
-                ? RXA_BACKOFF_MAX : iss->backoff * 2;
-        }
+        if (!here && apr_atomic_read32(&fetcher_on))
+            fetcher_want(iss);
+        else if (snap)
+            refresh_locked(iss, snap, now);
+        else
+            retry_locked(iss, now);
     }
     apr_thread_mutex_unlock(iss->lock);
 }
@@ -489,34 +678,13 @@ static void issuer_refresh_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
 {
     rxa_issuer_snap_t *snap = issuer_snap(iss);
-    apr_time_t started;
-    apr_pool_t *ptemp;
 
-    if (snap) {
-        if (now - snap->keys_fetched >= RXA_JWKS_MAX_AGE
-            || now - snap->fetched >= RXA_METADATA_MAX_AGE
-            || snap->key_gen != apr_atomic_read32(iss->key_gen))
-            issuer_refresh_due(iss, snap, now);
-        return issuer_snap(iss);
-    }
-    /* Unavailable: one thread retries when due, the others answer 503. */
-    if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
-        return NULL;
-    if ((snap = issuer_snap(iss)) || now < iss->next_try) {
-        apr_thread_mutex_unlock(iss->lock);
-        return snap;
-    }
-    apr_pool_create(&ptemp, iss->pool);
-    started = apr_time_now();
-    if (rxa_issuers_discover(ptemp, &iss, 1, now) == 0)
-        rxa_log(RXA_LOG_MARK, RXA_LOG_NOTICE, APR_SUCCESS,
-                "RXA02113: issuer %s discovered after retry", iss->url);
-    else
-        rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
-                "RXA02114: issuer %s still unavailable (%s); next try in %"
-                APR_TIME_T_FMT " s", iss->url, iss->last_err,
-                apr_time_sec(iss->next_try - attempt_end(now, started)));
-    apr_pool_destroy(ptemp);
-    apr_thread_mutex_unlock(iss->lock);
+    /* Unavailable: one caller retries when due (or asks the fetcher to),
+     * the others answer 503. A key change another process found is
+     * fetched here, like an unknown kid: this caller is not to verify
+     * with a key set known to be old. */
+    if (!snap || refresh_due(iss, snap, now))
+        issuer_due(iss, snap, now,
+                   snap && snap->key_gen != apr_atomic_read32(iss->key_gen));
     return issuer_snap(iss);
 }

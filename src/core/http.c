@@ -134,7 +134,7 @@ apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
     http_xfer_t *xs = apr_pcalloc(pool, sizeof(*xs) * (apr_size_t)(n ? n : 1));
     apr_status_t all = APR_SUCCESS;
     CURLM *multi;
-    int i, running = 0, queued;
+    int i, running = 0, queued, cancelled = 0;
 
     if (!(multi = curl_multi_init()))
         return APR_ENOMEM;
@@ -152,9 +152,15 @@ apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
         }
     }
     do {
-        CURLMcode mc = curl_multi_perform(multi, &running);
+        CURLMcode mc;
+        if (opts->cancel && apr_atomic_read32(opts->cancel)) {
+            cancelled = 1;
+            break;
+        }
+        mc = curl_multi_perform(multi, &running);
         if (mc == CURLM_OK && running)
-            mc = curl_multi_poll(multi, NULL, 0, 1000, NULL);
+            mc = curl_multi_poll(multi, NULL, 0, opts->cancel
+                                 ? RXA_HTTP_CANCEL_POLL_MS : 1000, NULL);
         if (mc != CURLM_OK)
             break;
     } while (running);
@@ -174,7 +180,9 @@ apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
             curl_multi_remove_handle(multi, xs[i].curl);
         if (xs[i].req->rv != APR_SUCCESS) {
             if (!xs[i].req->err)
-                xs[i].req->err = "RXA01105: request did not complete";
+                xs[i].req->err = cancelled
+                    ? "RXA01106: cancelled: the process is stopping"
+                    : "RXA01105: request did not complete";
             all = xs[i].req->rv;
         }
     }

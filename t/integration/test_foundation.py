@@ -3,6 +3,7 @@ real OpenID provider: start-up checks, DUMP_REFLEX_AUTH, an unreachable
 issuer (503, one tagged error, retry), the module loaded but unused."""
 
 import re
+import socket
 import time
 
 import harness
@@ -182,6 +183,40 @@ def test_issuer_that_comes_up_later_is_used_after_retry(httpd_factory, idp_facto
     harness.wait_until(recovered, 40, "the issuer to be discovered after a retry")
     assert re.search(r"RXA02113: issuer %s discovered after retry" % re.escape(issuer),
                      httpd.log_text())
+
+
+def test_silent_issuer_never_holds_a_request(httpd_factory, http_session):
+    # An issuer that accepts connections and never answers. Its retries run
+    # in each process's background fetcher, so no request waits out
+    # ReflexAuthHTTPTimeout (one request per retry step used to).
+    httpd = httpd_factory()
+    write_private(httpd)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # never accepted
+    issuer = "http://127.0.0.1:%d" % silent.getsockname()[1]
+    httpd.expect_log(r"RXA00011: issuer %s cannot be used yet" % re.escape(issuer),
+                     min_count=1, max_count=1)
+    httpd.expect_log(r"RXA00021: ")
+    httpd.expect_log(r"RXA02114: issuer %s still unavailable \(.*Timeout" % re.escape(issuer),
+                     min_count=1)
+    try:
+        httpd.start(conf="ReflexAuthHTTPTimeout 2\n" + PROTECTED,
+                    env=secret_env(OIDC_ISSUER_URI=issuer, OIDC_CLIENT_ID="app"))
+        # retries are due 2 s after start-up's attempt, then 4 s after the
+        # first retry's end (each takes the 2 s timeout)
+        slowest, end = 0.0, time.monotonic() + 10
+        while time.monotonic() < end:
+            t = time.monotonic()
+            r = http_session.get(httpd.http_url("/private/"), headers=HTML)
+            slowest = max(slowest, time.monotonic() - t)
+            assert r.status_code == 503
+            time.sleep(0.05)
+        assert slowest < 1.0, slowest
+        assert "RXA02114" in httpd.log_text()   # retried all the same
+    finally:
+        httpd.stop()
+        silent.close()
 
 
 def test_issuer_mismatch_is_refused(httpd_factory, idp_factory, http_session):

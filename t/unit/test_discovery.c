@@ -2,6 +2,7 @@
  * provider's document in ../shared/testdata/wellknown/. */
 #include <apr_network_io.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "rxa_test.h"
 #include "rxa_discovery.h"
@@ -173,16 +174,11 @@ START_TEST(loopback_http_allowed)
 }
 END_TEST
 
-/* A provider that accepts the connection and never answers: the back-off
- * counts from the end of the attempt, so the next try is not due the moment
- * the timeout has passed (a request would then wait the timeout out too). */
-START_TEST(backoff_counts_from_the_attempts_end)
+/* An issuer at a port that accepts connections and never answers. */
+static rxa_issuer_t *silent_issuer(long timeout_ms)
 {
-    const long timeout_ms = 300;
-    apr_time_t now = apr_time_now();
     apr_socket_t *sock;
     apr_sockaddr_t *sa;
-    rxa_issuer_t *iss;
 
     ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0,
                                            rxa_test_pool), APR_SUCCESS);
@@ -191,15 +187,73 @@ START_TEST(backoff_counts_from_the_attempts_end)
     ck_assert_int_eq(apr_socket_bind(sock, sa), APR_SUCCESS);
     ck_assert_int_eq(apr_socket_listen(sock, 8), APR_SUCCESS);  /* never accepted */
     ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, sock), APR_SUCCESS);
-    iss = rxa_issuer_create(rxa_test_pool,
-                            apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d",
-                                         (int)sa->port), NULL, timeout_ms);
+    return rxa_issuer_create(rxa_test_pool,
+                             apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d",
+                                          (int)sa->port), NULL, timeout_ms);
+}
+
+/* A provider that accepts the connection and never answers: the back-off
+ * counts from the end of the attempt, so the next try is not due the moment
+ * the timeout has passed (a request would then wait the timeout out too). */
+START_TEST(backoff_counts_from_the_attempts_end)
+{
+    const long timeout_ms = 300;
+    apr_time_t now = apr_time_now();
+    rxa_issuer_t *iss = silent_issuer(timeout_ms);
+
     ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 1);
     ck_assert_ptr_null(iss->snap);
     ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
     ck_assert(iss->next_try >= now + apr_time_from_msec(timeout_ms)
               + RXA_BACKOFF_MIN);
     ck_assert(iss->backoff == 2 * RXA_BACKOFF_MIN);
+}
+END_TEST
+
+/* With the background fetcher, no caller waits for a provider: the one
+ * that finds the retry due asks the fetcher and returns at once, and
+ * stopping the fetcher cancels the fetch in flight. */
+START_TEST(background_fetcher_keeps_callers_from_waiting)
+{
+    rxa_issuer_t *iss = silent_issuer(20000);
+    apr_time_t t0, deadline;
+    apr_pool_t *fp;
+
+    apr_pool_create(&fp, rxa_test_pool);
+    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
+    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_EEXIST);
+
+    t0 = apr_time_now();
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0));
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0));   /* asked once */
+    ck_assert(apr_time_now() - t0 < apr_time_from_msec(500));
+
+    /* the fetcher takes the issuer's lock for its fetch */
+    deadline = apr_time_now() + apr_time_from_sec(5);
+    while (apr_thread_mutex_trylock(iss->lock) == APR_SUCCESS) {
+        apr_thread_mutex_unlock(iss->lock);
+        ck_assert(apr_time_now() < deadline);
+        apr_sleep(apr_time_from_msec(5));
+    }
+    ck_assert_ptr_null(rxa_issuer_get(iss, apr_time_now()));  /* busy: NULL */
+
+    t0 = apr_time_now();
+    apr_pool_destroy(fp);
+    ck_assert(apr_time_now() - t0 < apr_time_from_msec(1000));
+    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA01106"));
+    ck_assert_ptr_null(iss->snap);
+    ck_assert(!iss->queued);
+
+    /* without it, the caller fetches (and may start another fetcher) */
+    iss->next_try = 0;
+    iss->timeout_ms = 200;
+    t0 = apr_time_now();
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0));
+    ck_assert(apr_time_now() - t0 >= apr_time_from_msec(150));
+    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
+    apr_pool_create(&fp, rxa_test_pool);
+    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
+    apr_pool_destroy(fp);
 }
 END_TEST
 
@@ -298,6 +352,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bad_documents);
     tcase_add_test(tc, loopback_http_allowed);
     tcase_add_test(tc, backoff_counts_from_the_attempts_end);
+    tcase_add_test(tc, background_fetcher_keeps_callers_from_waiting);
     tcase_add_test(tc, size_and_depth_limits);
     tcase_add_loop_test(tc, real_provider_documents, 0, n);
     suite_add_tcase(s, tc);
