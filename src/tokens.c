@@ -129,6 +129,9 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
 #define USERINFO_MAX_AGE apr_time_from_sec(30 * 60)
 #define USERINFO_MAX_ENTRIES 4096
 
+/* An entry whose json is NULL is a fetch in flight (begun at FETCHED):
+ * other requests for the same token wait for it (userinfo_done) rather
+ * than fetch too. */
 typedef struct userinfo_entry {
     char *json;                 /* the claims, serialized (malloc) */
     apr_time_t fetched;
@@ -136,6 +139,7 @@ typedef struct userinfo_entry {
 
 static apr_pool_t *userinfo_pool;
 static apr_thread_mutex_t *userinfo_lock;
+static apr_thread_cond_t *userinfo_done;
 static apr_hash_t *userinfo_table;
 
 static const char *token_digest(apr_pool_t *pool, const char *prefix,
@@ -174,26 +178,46 @@ static void userinfo_expire(apr_time_t now)
     }
 }
 
+/* Keep INFO for KEY in this process, or with INFO NULL forget the fetch in
+ * flight for KEY; either way its waiters wake. Under userinfo_lock. */
+static void userinfo_store(const char *key, json_t *info, apr_time_t now)
+{
+    userinfo_entry_t *e;
+
+    userinfo_expire(now);
+    e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
+    if (!info) {
+        if (e && !e->json)
+            apr_hash_set(userinfo_table, key, APR_HASH_KEY_STRING, NULL);
+    }
+    else if (!e || !e->json) {
+        char *json = json_dumps(info, JSON_COMPACT);
+        if (json && !e) {
+            e = apr_palloc(userinfo_pool, sizeof(*e));
+            apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
+                         APR_HASH_KEY_STRING, e);
+        }
+        if (json) {
+            e->json = json;
+            e->fetched = now;
+        }
+        else if (e)
+            apr_hash_set(userinfo_table, key, APR_HASH_KEY_STRING, NULL);
+    }
+    apr_thread_cond_broadcast(userinfo_done);
+}
+
 /* Keep INFO for P's ACCESS_TOKEN in this process. */
 static void userinfo_remember(apr_pool_t *pool, const rxa_provider_t *p,
                               const char *access_token, json_t *info,
                               apr_time_t now)
 {
     const char *key = token_digest(pool, p->name, access_token);
-    userinfo_entry_t *e;
 
     if (!userinfo_lock)
         return;
     apr_thread_mutex_lock(userinfo_lock);
-    userinfo_expire(now);
-    if (!apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING)) {
-        e = apr_palloc(userinfo_pool, sizeof(*e));
-        e->json = json_dumps(info, JSON_COMPACT);
-        e->fetched = now;
-        if (e->json)
-            apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
-                         APR_HASH_KEY_STRING, e);
-    }
+    userinfo_store(key, info, now);
     apr_thread_mutex_unlock(userinfo_lock);
 }
 
@@ -228,34 +252,75 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
     userinfo_entry_t *e;
     apr_time_t now = apr_time_now();
     json_t *info = NULL;
+    int waited = 0, fetch = 0;
 
     if (!snap->md->userinfo_endpoint || !userinfo_lock)
         return NULL;
     key = token_digest(r->pool, p->name, s->access_token);
     apr_thread_mutex_lock(userinfo_lock);
-    e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
-    if (e && now - e->fetched <= USERINFO_MAX_AGE)
-        info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
-                                     USERINFO_MAX, &why);
-    apr_thread_mutex_unlock(userinfo_lock);
-    if (info)
-        return info;
-
-    if (!(info = userinfo_fetch(r, sc, snap, s->access_token, &why))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
-                      "userinfo not used for this request: %s", p->name, why);
-        return NULL;
+    for (;;) {
+        e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
+        if (e && e->json && now - e->fetched <= USERINFO_MAX_AGE) {
+            info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
+                                         USERINFO_MAX, &why);
+            break;
+        }
+        /* another request of this process is fetching them: wait for it,
+         * a little longer than its fetch may take */
+        if (e && !e->json && apr_time_now() - e->fetched
+                             < sc->http_timeout + apr_time_from_sec(1)) {
+            apr_thread_cond_timedwait(userinfo_done, userinfo_lock,
+                                      apr_time_from_msec(100));
+            waited = 1;
+            continue;
+        }
+        /* the fetch waited for failed (or its entry was dropped): this
+         * request goes without, as it would after a failed fetch of its own */
+        if (waited && !e) {
+            why = "the fetch this request waited for brought no claims";
+            break;
+        }
+        /* this request fetches; others for the same token wait */
+        if (!e || e->json) {
+            if (e)
+                free(e->json);
+            else {
+                e = apr_palloc(userinfo_pool, sizeof(*e));
+                apr_hash_set(userinfo_table, apr_pstrdup(userinfo_pool, key),
+                             APR_HASH_KEY_STRING, e);
+            }
+        }
+        e->json = NULL;
+        e->fetched = apr_time_now();
+        fetch = 1;
+        break;
     }
-    usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub)) {
+    apr_thread_mutex_unlock(userinfo_lock);
+    if (!fetch) {
+        if (!info)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider "
+                          "%s: userinfo not used for this request: %s",
+                          p->name, why);
+        return info;
+    }
+
+    if ((info = userinfo_fetch(r, sc, snap, s->access_token, &why))
+        && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider %s: "
                       "userinfo names another subject than the ID token; "
                       "ignored", p->name);
-        return NULL;
+        info = NULL;
+        why = NULL;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider %s: "
-                  "userinfo fetched for this process", p->name);
-    userinfo_remember(r->pool, p, s->access_token, info, now);
+    apr_thread_mutex_lock(userinfo_lock);
+    userinfo_store(key, info, now);
+    apr_thread_mutex_unlock(userinfo_lock);
+    if (info)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider %s: "
+                      "userinfo fetched for this process", p->name);
+    else if (why)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
+                      "userinfo not used for this request: %s", p->name, why);
     return info;
 }
 
@@ -359,6 +424,7 @@ void rxa_tokens_child_init(apr_pool_t *pchild)
     refresh_table = apr_hash_make(refresh_pool);
     apr_pool_create(&userinfo_pool, pchild);
     apr_thread_mutex_create(&userinfo_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_thread_cond_create(&userinfo_done, pchild);
     userinfo_table = apr_hash_make(userinfo_pool);
 }
 

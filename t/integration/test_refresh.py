@@ -164,6 +164,40 @@ def test_concurrent_requests_share_one_refresh_per_process(httpd_factory, idp_fa
     assert 1 <= n <= len(httpd_children(httpd)), (n, httpd_children(httpd))
 
 
+def test_concurrent_first_requests_fetch_userinfo_once_per_process(
+        httpd_factory, idp_factory, http_session, session_factory, echo_backend):
+    """Requests that arrive together in a process that has not seen the
+    token yet share one userinfo fetch: the others wait for it."""
+    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
+    idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
+    httpd.start(conf="""
+ReflexAuthExtraScopes groups
+ProxyPass /app/ %s/
+<Location /app/>
+    AuthType ReflexOIDC
+    Require reflex-claim groups staff
+</Location>
+""" % echo_backend.url, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fapp%2F")
+    follow(http_session, url, headers=HTML, meta_refresh=False,
+           stop=lambda u: u.startswith(httpd.https_url("/app")))
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in http_session.cookies
+                       if c.name.startswith("__Host-"))
+
+    def one(_):
+        r = session_factory().get(httpd.https_url("/app/x"),
+                                  headers={**HTML, "Cookie": cookie})
+        got = {k.lower(): v for k, v in r.json()["headers"]} if r.ok else {}
+        return r.status_code, got.get("x-reflex-user-groups")
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        answers = list(pool.map(one, range(60)))
+    assert answers == [(200, "admins,staff")] * 60
+    fetched_by = re.findall(r"\[pid (\d+):[^]]*\].*RXA00093: provider generic: "
+                            r"userinfo fetched for this process", httpd.log_text())
+    assert len(fetched_by) == len(set(fetched_by)), fetched_by
+    assert len(fetched_by) <= len(httpd_children(httpd)) - 1
+
+
 def test_key_rotation(httpd_factory, idp_factory, http_session, session_factory):
     """The provider restarts with new signing keys: new sign-ins work
     without restarting httpd (an unknown kid fetches the key set again),
