@@ -296,29 +296,24 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
         break;
     }
     apr_thread_mutex_unlock(userinfo_lock);
-    if (!fetch) {
-        if (!info)
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider "
-                          "%s: userinfo not used for this request: %s",
-                          p->name, why);
-        return info;
-    }
 
-    if ((info = userinfo_fetch(r, sc, snap, s->access_token, &why))
-        && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider %s: "
-                      "userinfo names another subject than the ID token; "
-                      "ignored", p->name);
-        info = NULL;
-        why = NULL;
+    if (fetch) {
+        if ((info = userinfo_fetch(r, sc, snap, s->access_token, &why))
+            && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider "
+                          "%s: userinfo names another subject than the ID "
+                          "token; ignored", p->name);
+            info = NULL;
+            why = NULL;
+        }
+        apr_thread_mutex_lock(userinfo_lock);
+        userinfo_store(key, info, now);
+        apr_thread_mutex_unlock(userinfo_lock);
+        if (info)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider "
+                          "%s: userinfo fetched for this process", p->name);
     }
-    apr_thread_mutex_lock(userinfo_lock);
-    userinfo_store(key, info, now);
-    apr_thread_mutex_unlock(userinfo_lock);
-    if (info)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider %s: "
-                      "userinfo fetched for this process", p->name);
-    else if (why)
+    if (!info && why)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
                       "userinfo not used for this request: %s", p->name, why);
     return info;
