@@ -8,7 +8,6 @@
 #ifndef RXA_HTTP_H
 #define RXA_HTTP_H
 
-#include <apr_atomic.h>
 #include <apr_pools.h>
 #include <apr_tables.h>
 

@@ -264,12 +264,18 @@ static int stopping_said(const rxa_issuer_t *iss)
     return 1;
 }
 
+/* The next try after a failed attempt that ended at END. */
+static void issuer_back_off(rxa_issuer_t *iss, apr_time_t end)
+{
+    iss->next_try = end + iss->backoff;
+    iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
+        ? RXA_BACKOFF_MAX : iss->backoff * 2;
+}
+
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
 {
     iss->last_err = apr_pstrdup(iss->pool, err);
-    iss->next_try = now + iss->backoff;
-    iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
-        ? RXA_BACKOFF_MAX : iss->backoff * 2;
+    issuer_back_off(iss, now);
 }
 
 /* When an attempt that began at NOW (the caller's clock) and at real time
@@ -513,11 +519,8 @@ static void refresh_locked(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
         apr_pool_destroy(ptemp);
     }
     else if (!issuer_fetch_keys(iss, snap, now,
-                                snap->key_gen == apr_atomic_read32(iss->key_gen))) {
-        iss->next_try = attempt_end(now, started) + iss->backoff;
-        iss->backoff = iss->backoff * 2 > RXA_BACKOFF_MAX
-            ? RXA_BACKOFF_MAX : iss->backoff * 2;
-    }
+                                snap->key_gen == apr_atomic_read32(iss->key_gen)))
+        issuer_back_off(iss, attempt_end(now, started));
 }
 
 /* Retry an unavailable issuer; under iss->lock. */

@@ -1,4 +1,5 @@
 /* Outbound HTTP with libcurl: see rxa_http.h. */
+#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <curl/curl.h>
 

@@ -1,8 +1,10 @@
 /* Unit tests: discovery documents (SPEC section 2), including every real
  * provider's document in ../shared/testdata/wellknown/. */
+#include <apr_atomic.h>
 #include <apr_network_io.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 
 #include "rxa_test.h"
 #include "rxa_discovery.h"
@@ -257,6 +259,140 @@ START_TEST(background_fetcher_keeps_callers_from_waiting)
 }
 END_TEST
 
+/* A provider in a thread on a loopback port: it answers its discovery
+ * document and an (empty) key set, and counts each. */
+typedef struct mini_idp {
+    apr_socket_t *sock;
+    const char *issuer;
+    volatile apr_uint32_t discovery, jwks;
+} mini_idp_t;
+
+static void *APR_THREAD_FUNC mini_idp_serve(apr_thread_t *thread, void *data)
+{
+    mini_idp_t *m = data;
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    for (;;) {
+        apr_socket_t *c;
+        apr_size_t len = 4095;
+        char *req = apr_palloc(p, len + 1);
+        const char *body = NULL, *answer;
+
+        if (apr_socket_accept(&c, m->sock, p) != APR_SUCCESS)
+            break;
+        if (apr_socket_recv(c, req, &len) == APR_SUCCESS) {
+            req[len] = '\0';
+            if (!strncmp(req, "GET /.well-known/openid-configuration ", 38)) {
+                apr_atomic_inc32(&m->discovery);
+                body = apr_psprintf(p, "{\"issuer\":\"%s\",\"authorization_"
+                                    "endpoint\":\"%s/auth\",\"token_endpoint"
+                                    "\":\"%s/token\",\"jwks_uri\":\"%s/jwks\"}",
+                                    m->issuer, m->issuer, m->issuer, m->issuer);
+            }
+            else if (!strncmp(req, "GET /jwks ", 10)) {
+                apr_atomic_inc32(&m->jwks);
+                body = "{\"keys\":[]}";
+            }
+            answer = body
+                ? apr_psprintf(p, "HTTP/1.1 200 OK\r\nContent-Type: "
+                               "application/json\r\nContent-Length: %d\r\n"
+                               "Connection: close\r\n\r\n%s",
+                               (int)strlen(body), body)
+                : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                  "Connection: close\r\n\r\n";
+            len = strlen(answer);
+            apr_socket_send(c, answer, &len);
+        }
+        apr_socket_close(c);
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    (void)thread;
+    return NULL;   /* not apr_thread_exit: ASan then unwinds no frame */
+}
+
+static apr_thread_t *mini_idp_start(mini_idp_t *m)
+{
+    apr_sockaddr_t *sa;
+    apr_thread_t *t;
+
+    memset(m, 0, sizeof(*m));
+    ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0,
+                                           rxa_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_create(&m->sock, APR_INET, SOCK_STREAM,
+                                       APR_PROTO_TCP, rxa_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_bind(m->sock, sa), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_listen(m->sock, 8), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, m->sock), APR_SUCCESS);
+    m->issuer = apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d", (int)sa->port);
+    ck_assert_int_eq(apr_thread_create(&t, NULL, mini_idp_serve, m,
+                                       rxa_test_pool), APR_SUCCESS);
+    return t;
+}
+
+/* Wait (at most 5 s) until ISS publishes a snapshot other than OLD. */
+static rxa_issuer_snap_t *wait_for_new_snap(rxa_issuer_t *iss,
+                                            const rxa_issuer_snap_t *old)
+{
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(5);
+    rxa_issuer_snap_t *snap;
+
+    while ((snap = __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE)) == old) {
+        ck_assert(apr_time_now() < deadline);
+        apr_sleep(apr_time_from_msec(5));
+    }
+    return snap;
+}
+
+/* SPEC 2: the key set is fetched again after an hour and the metadata
+ * after a day; with the fetcher, in its thread, while callers go on with
+ * the snapshot they have. */
+START_TEST(periodic_refresh_in_the_fetcher)
+{
+    mini_idp_t m;
+    apr_thread_t *server = mini_idp_start(&m);
+    apr_time_t now = apr_time_now();
+    rxa_issuer_t *iss = rxa_issuer_create(rxa_test_pool, m.issuer, NULL, 2000);
+    rxa_issuer_snap_t *snap, *fresh;
+    apr_status_t rv;
+    apr_pool_t *fp;
+
+    ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 0);
+    snap = rxa_issuer_get(iss, now);
+    ck_assert_ptr_nonnull(snap);
+    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 1);
+    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 1);
+    apr_pool_create(&fp, rxa_test_pool);
+    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
+
+    /* not due yet: nothing fetched */
+    ck_assert_ptr_eq(rxa_issuer_get(iss, now + RXA_JWKS_MAX_AGE / 2), snap);
+
+    /* an hour old: the key set alone, fetched by the fetcher */
+    snap->keys_fetched -= RXA_JWKS_MAX_AGE;
+    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now()), snap);
+    fresh = wait_for_new_snap(iss, snap);
+    ck_assert(fresh->keys_fetched > snap->keys_fetched);
+    ck_assert_ptr_eq(fresh->md, snap->md);
+    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 1);
+    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 2);
+
+    /* a day old: the metadata and the key set */
+    snap = fresh;
+    snap->fetched -= RXA_METADATA_MAX_AGE;
+    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now()), snap);
+    fresh = wait_for_new_snap(iss, snap);
+    ck_assert(fresh->fetched > snap->fetched);
+    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 2);
+    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 3);
+
+    apr_pool_destroy(fp);
+    apr_socket_shutdown(m.sock, APR_SHUTDOWN_READWRITE);
+    apr_thread_join(&rv, server);
+}
+END_TEST
+
 START_TEST(size_and_depth_limits)
 {
     apr_pool_t *p = rxa_test_pool;
@@ -353,6 +489,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, loopback_http_allowed);
     tcase_add_test(tc, backoff_counts_from_the_attempts_end);
     tcase_add_test(tc, background_fetcher_keeps_callers_from_waiting);
+    tcase_add_test(tc, periodic_refresh_in_the_fetcher);
     tcase_add_test(tc, size_and_depth_limits);
     tcase_add_loop_test(tc, real_provider_documents, 0, n);
     suite_add_tcase(s, tc);
