@@ -195,9 +195,10 @@ def wait_until(predicate, timeout, what, diagnose=None):
         time.sleep(POLL)
 
 
-def group_members(pgid):
-    """Live (not zombie) processes in process group pgid (Linux /proc)."""
-    members = []
+def live_processes():
+    """(pid, stat fields after "pid (comm) ") of every live, not zombie,
+    process (Linux /proc/PID/stat: [0] state, [1] ppid, [2] process
+    group, [17] threads)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -206,28 +207,21 @@ def group_members(pgid):
                 stat = f.read()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry))
-    return members
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[0] != "Z":
+            yield int(entry), fields
 
 
-def threaded_children(pid):
-    """Live children of pid that run more than one thread: an httpd's MPM
-    children (mod_cgid's daemon and piped loggers have one thread)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                status = dict(line.split(":", 1) for line in f if ":" in line)
-        except (OSError, ValueError):
-            continue
-        if (int(status.get("PPid", "0")) == pid and int(status.get("Threads", "1")) > 1
-                and not status.get("State", "").strip().startswith("Z")):
-            found.append(int(entry))
-    return found
+def group_members(pgid):
+    """Live (not zombie) processes in process group pgid (Linux /proc)."""
+    return [pid for pid, fields in live_processes() if int(fields[2]) == pgid]
+
+
+def threaded_children(parent):
+    """Live children of parent that run more than one thread: an httpd's
+    MPM children (mod_cgid's daemon and piped loggers have one thread)."""
+    return [pid for pid, fields in live_processes()
+            if int(fields[1]) == parent and int(fields[17]) > 1]
 
 
 def stop_process(proc, timeout=STOP_TIMEOUT, sig=signal.SIGTERM):

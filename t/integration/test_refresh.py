@@ -43,6 +43,37 @@ def refreshes(idp):
             if (e.get("form") or {}).get("grant_type") == "refresh_token"]
 
 
+def start_userinfo_app(httpd_factory, idp_factory, session, echo_backend):
+    """An app behind mod_proxy whose claims come only from userinfo, with
+    SESSION signed in; (httpd, idp)."""
+    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
+    idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
+    httpd.start(conf="""
+ReflexAuthExtraScopes groups
+ProxyPass /app/ %s/
+<Location /app/>
+    AuthType ReflexOIDC
+    Require reflex-claim groups staff
+</Location>
+""" % echo_backend.url, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fapp%2F")
+    follow(session, url, headers=HTML, meta_refresh=False,
+           stop=lambda u: u.startswith(httpd.https_url("/app")))
+    return httpd, idp
+
+
+def session_cookie_header(session):
+    """The session's __Host- cookies as one Cookie header value."""
+    return "; ".join("%s=%s" % (c.name, c.value) for c in session.cookies
+                     if c.name.startswith("__Host-"))
+
+
+def userinfo_fetchers(httpd):
+    """The pid of each RXA00093 (a process fetched userinfo), in order."""
+    return re.findall(r"\[pid (\d+):[^]]*\].*RXA00093: provider generic: "
+                      r"userinfo fetched for this process", httpd.log_text())
+
+
 def test_stays_signed_in_across_expiries_with_offline_access(httpd_factory, idp_factory,
                                                              http_session):
     httpd, idp = start(httpd_factory, idp_factory)
@@ -150,8 +181,7 @@ def test_concurrent_requests_share_one_refresh_per_process(httpd_factory, idp_fa
                                                            http_session, session_factory):
     httpd, idp = start(httpd_factory, idp_factory)
     sign_in(http_session, httpd)
-    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in http_session.cookies
-                       if c.name.startswith("__Host-"))
+    cookie = session_cookie_header(http_session)
     time.sleep(3.5)
 
     def one(_):
@@ -168,21 +198,8 @@ def test_concurrent_first_requests_fetch_userinfo_once_per_process(
         httpd_factory, idp_factory, http_session, session_factory, echo_backend):
     """Requests that arrive together in a process that has not seen the
     token yet share one userinfo fetch: the others wait for it."""
-    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
-    idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
-    httpd.start(conf="""
-ReflexAuthExtraScopes groups
-ProxyPass /app/ %s/
-<Location /app/>
-    AuthType ReflexOIDC
-    Require reflex-claim groups staff
-</Location>
-""" % echo_backend.url, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
-    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fapp%2F")
-    follow(http_session, url, headers=HTML, meta_refresh=False,
-           stop=lambda u: u.startswith(httpd.https_url("/app")))
-    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in http_session.cookies
-                       if c.name.startswith("__Host-"))
+    httpd, idp = start_userinfo_app(httpd_factory, idp_factory, http_session, echo_backend)
+    cookie = session_cookie_header(http_session)
 
     def one(_):
         r = session_factory().get(httpd.https_url("/app/x"),
@@ -192,8 +209,7 @@ ProxyPass /app/ %s/
     with concurrent.futures.ThreadPoolExecutor(30) as pool:
         answers = list(pool.map(one, range(60)))
     assert answers == [(200, "admins,staff")] * 60
-    fetched_by = re.findall(r"\[pid (\d+):[^]]*\].*RXA00093: provider generic: "
-                            r"userinfo fetched for this process", httpd.log_text())
+    fetched_by = userinfo_fetchers(httpd)
     assert len(fetched_by) == len(set(fetched_by)), fetched_by
     assert len(fetched_by) <= len(httpd_children(httpd)) - 1
 
@@ -221,19 +237,7 @@ def test_userinfo_claims_cached_per_process(httpd_factory, idp_factory, http_ses
     """With claims only in userinfo, the backend still sees them; userinfo
     is fetched once per access token per process, not per request, and the
     callback's fetch counts for its process."""
-    httpd = httpd_factory(extra_modules=("proxy", "proxy_http"))
-    idp = idp_factory(rp=httpd, claims_in_id_token=False, ttl={"AccessToken": 300})
-    httpd.start(conf="""
-ReflexAuthExtraScopes groups
-ProxyPass /app/ %s/
-<Location /app/>
-    AuthType ReflexOIDC
-    Require reflex-claim groups staff
-</Location>
-""" % echo_backend.url, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
-    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fapp%2F")
-    follow(http_session, url, headers=HTML, meta_refresh=False,
-           stop=lambda u: u.startswith(httpd.https_url("/app")))
+    httpd, idp = start_userinfo_app(httpd_factory, idp_factory, http_session, echo_backend)
     path = urllib.parse.urlsplit(idp.discovery()["userinfo_endpoint"]).path
     at_login = len(idp.requests_log(path))
     assert at_login == 1
@@ -248,6 +252,5 @@ ProxyPass /app/ %s/
     assert 0 <= per_request <= len(httpd_children(httpd)) - 1, per_request
     pid = re.search(r"\[pid (\d+):[^]]*\].*RXA00052: sign-in completed",
                     httpd.log_text()).group(1)
-    fetched_by = re.findall(r"\[pid (\d+):[^]]*\].*RXA00093: provider generic: "
-                            r"userinfo fetched for this process", httpd.log_text())
+    fetched_by = userinfo_fetchers(httpd)
     assert len(fetched_by) == per_request and pid not in fetched_by, (pid, fetched_by)
