@@ -50,6 +50,8 @@ typedef struct rxa_issuer_snap {
     apr_time_t fetched;                 /* the metadata */
     apr_time_t keys_fetched;            /* the key set */
     apr_uint32_t key_gen;               /* the shared generation it reflects */
+    apr_uint64_t serial;                /* unique in this process, never
+                                         * reused: what caches compare */
 } rxa_issuer_snap_t;
 
 /* One distinct issuer, shared by every provider (in every vhost) naming it. */
@@ -100,8 +102,12 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
 /* The current snapshot; when there is none and a retry is due, or the one
  * there is due for its periodic refresh, one caller fetches (the others do
  * not wait), or, with the background fetcher running, one caller asks it
- * to and none waits. NULL while unavailable. */
-rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now);
+ * to and none waits. NULL while unavailable. The snapshot returned stays
+ * valid until HOLDER is cleared, even when a newer one replaces it; a NULL
+ * HOLDER is for single-threaded start-up code only (valid until the next
+ * refresh). Compare snapshots by their serial, never by address. */
+rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
+                                  apr_pool_t *holder);
 
 /* Start this process's background fetcher: one thread that does the
  * retries and periodic refreshes rxa_issuer_get asks for, so no caller
@@ -115,6 +121,7 @@ apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool);
 /* A token named a kid the key set lacks: fetch the key set again, at most
  * once per RXA_JWKS_MIN_INTERVAL per issuer, and return the snapshot to
  * verify with (the new one, or the current one when throttled or failed). */
-rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now);
+rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
+                                           apr_pool_t *holder);
 
 #endif

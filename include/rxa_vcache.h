@@ -8,7 +8,7 @@
  * ends at the earliest of
  *   - VALID_UNTIL given by the caller (access token and ID token expiry,
  *     capped), checked on every lookup;
- *   - a different TAG at lookup (the caller passes its issuer snapshot, so
+ *   - a different TAG at lookup (the caller passes its issuer snapshot's serial, so
  *     a new key set makes every entry of that issuer verify again);
  *   - eviction of the least recently used entry when the cache is full.
  *
@@ -42,7 +42,7 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
  * NULL) the entry's; 0 otherwise (an expired or re-tagged entry is
  * dropped). */
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
-                   apr_size_t klen, const void *tag, apr_int64_t now,
+                   apr_size_t klen, apr_uint64_t tag, apr_int64_t now,
                    const rxa_session_t **s, json_t **claims,
                    apr_int64_t *valid_until);
 
@@ -50,7 +50,7 @@ int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
  * not change CLAIMS afterwards) under KEY until VALID_UNTIL, replacing an
  * entry with the same key. Nothing happens when VALID_UNTIL <= NOW. */
 void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
-                    const void *tag, apr_int64_t now, apr_int64_t valid_until,
+                    apr_uint64_t tag, apr_int64_t now, apr_int64_t valid_until,
                     const rxa_session_t *s, json_t *claims);
 
 void rxa_vcache_stats(rxa_vcache_t *c, rxa_vcache_stats_t *st);

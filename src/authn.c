@@ -202,7 +202,7 @@ typedef struct conn_memo {
     const rxa_srv_conf_t *sc;
     const char *header;
     apr_size_t hlen;
-    const void *snap;
+    apr_uint64_t serial;        /* of the issuer snapshot it was made under */
     apr_int64_t valid_until;
     rxa_identity_t who;
 } conn_memo_t;
@@ -264,11 +264,14 @@ static int memo_get(request_rec *r, const rxa_srv_conf_t *sc, apr_int64_t now,
     conn_memo_t *m = ap_get_module_config(r->connection->conn_config,
                                           &reflex_auth_module);
     const char *header;
+    const rxa_issuer_snap_t *snap;
 
     if (!m || !m->who.session || m->sc != sc || now >= m->valid_until
         || !(header = apr_table_get(r->headers_in, "Cookie"))
         || strlen(header) != m->hlen || memcmp(header, m->header, m->hlen)
-        || rxa_issuer_get(m->who.provider->iss, apr_time_now()) != m->snap)
+        || !(snap = rxa_issuer_get(m->who.provider->iss, apr_time_now(),
+                                   r->pool))
+        || snap->serial != m->serial)
         return 0;
     *who = m->who;
     return 1;
@@ -295,8 +298,8 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     if (m->made >= MEMO_MAX || !header
         || apr_pool_create(&pool, c->pool) != APR_SUCCESS)
         return;
-    if (!rxa_vcache_get(vcache, pool, key, klen, snap, now, &s, &claims,
-                        &until)) {
+    if (!rxa_vcache_get(vcache, pool, key, klen, snap->serial, now, &s,
+                        &claims, &until)) {
         apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
         return;
     }
@@ -304,7 +307,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     m->sc = sc;
     m->hlen = strlen(header);
     m->header = apr_pmemdup(pool, header, m->hlen);
-    m->snap = snap;
+    m->serial = snap->serial;
     m->valid_until = until;
     m->who.session = s;
     m->who.provider = p;
@@ -349,9 +352,9 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         if (rv == APR_NOTFOUND)
             continue;
         key = session_key(r->pool, p, values, &klen);
-        if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now()))
-            && rxa_vcache_get(vcache, r->pool, key, klen, snap, now, &hit,
-                              &claims, NULL)) {
+        if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool))
+            && rxa_vcache_get(vcache, r->pool, key, klen, snap->serial, now,
+                              &hit, &claims, NULL)) {
             cached->session = hit;
             cached->provider = p;
             cached->claims = claims;
@@ -365,7 +368,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             why = "cookies do not open or belong to different sign-ins";
             reason = RXA_AUDIT_R_STALE_COOKIES;
         }
-        else if (!(snap = rxa_issuer_get(p->iss, apr_time_now())))
+        else if (!(snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool)))
             return HTTP_SERVICE_UNAVAILABLE;
         else if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
             /* about to expire, or already has: refresh (SPEC 5) */
@@ -401,7 +404,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             /* Not after a refresh: these cookie bytes are the old ones,
              * and the browser gets new ones with this answer. */
             if (vcache && !refreshed)
-                rxa_vcache_put(vcache, key, klen, snap, now,
+                rxa_vcache_put(vcache, key, klen, snap->serial, now,
                                vcache_until(sc, s, claims, now), s, claims);
             cached->session = s;
             cached->provider = p;
@@ -532,7 +535,7 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
 
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        if (p->iss && rxa_issuer_get(p->iss, now))
+        if (p->iss && rxa_issuer_get(p->iss, now, r->pool))
             up++;
         else if (!*why)
             *why = apr_psprintf(r->pool, "provider %s: %s", p->name,

@@ -151,7 +151,7 @@ static void dump_locations(apr_pool_t *p, const ap_directive_t *first,
 
 static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
 {
-    rxa_issuer_snap_t *snap = pv->iss ? rxa_issuer_get(pv->iss, 0) : NULL;
+    rxa_issuer_snap_t *snap = pv->iss ? rxa_issuer_get(pv->iss, 0, NULL) : NULL;
 
     printf("  provider %s (\"Login with %s\")\n", pv->name, pv->display_name);
     printf("    issuer:         %s  (from %s)\n", pv->issuer, pv->issuer_from);

@@ -22,9 +22,9 @@
 
 /* --- shared pieces ---------------------------------------------------------- */
 
-static rxa_issuer_snap_t *provider_snap(const rxa_provider_t *p)
+static rxa_issuer_snap_t *provider_snap(request_rec *r, const rxa_provider_t *p)
 {
-    return p->iss ? rxa_issuer_get(p->iss, apr_time_now()) : NULL;
+    return p->iss ? rxa_issuer_get(p->iss, apr_time_now(), r->pool) : NULL;
 }
 
 /* The query as a table; NULL (and a 400 page sent) when it is malformed or
@@ -72,7 +72,7 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                        rxa_provider_t *p, const char *origin,
                        const char *redirect_to)
 {
-    rxa_issuer_snap_t *snap = provider_snap(p);
+    rxa_issuer_snap_t *snap = provider_snap(r, p);
     char *state, *nonce, *verifier, *challenge, *sealed;
     const char *redirect_uri, *set_cookie, *err, *id, *location;
     char *plain;
@@ -307,7 +307,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     }
     login_state_clear(r, sc, ls);
     if (!(p = rxa_provider_find(sc->providers, ls->provider))
-        || !(snap = provider_snap(p)))
+        || !(snap = provider_snap(r, p)))
         return callback_fail(r, HTTP_SERVICE_UNAVAILABLE,
                              "The identity provider cannot be used right now.",
                              "the provider of this login is gone or its issuer "
@@ -408,7 +408,7 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             s = si;
     }
     if (s && (p = rxa_provider_find(sc->providers, s->provider))
-        && (snap = provider_snap(p)) && snap->md->end_session_endpoint) {
+        && (snap = provider_snap(r, p)) && snap->md->end_session_endpoint) {
         char *state = NULL;
         rxa_state_create(r->pool, &state);
         location = apr_pstrcat(r->pool, snap->md->end_session_endpoint,

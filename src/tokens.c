@@ -335,8 +335,9 @@ json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
     /* an unknown kid: the IdP may have rotated its keys (SPEC 2) */
     if (rv == APR_NOTFOUND && p->iss) {
         const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
-                                                                 apr_time_now());
-        if (fresh && fresh != snap) {
+                                                                 apr_time_now(),
+                                                                 r->pool);
+        if (fresh && fresh->serial != snap->serial) {
             snap = fresh;
             rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
                                 snap->keys, snap->algs, &jws, &err);

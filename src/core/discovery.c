@@ -291,6 +291,9 @@ static apr_time_t attempt_end(apr_time_t now, apr_time_t started)
 
 static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
 {
+    static apr_uint64_t serials;
+
+    snap->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     iss->last_err = NULL;
     iss->backoff = RXA_BACKOFF_MIN;
     __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
@@ -475,7 +478,8 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
     return fresh;
 }
 
-rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now)
+rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
+                                           apr_pool_t *holder)
 {
     rxa_issuer_snap_t *snap;
 
@@ -678,7 +682,8 @@ static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
     apr_thread_mutex_unlock(iss->lock);
 }
 
-rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now)
+rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
+                                  apr_pool_t *holder)
 {
     rxa_issuer_snap_t *snap = issuer_snap(iss);
 

@@ -19,7 +19,7 @@ struct vc_entry {
     volatile apr_uint32_t refs; /* one for the cache while listed, one per
                                  * pool holding a hit; atomic, so letting
                                  * go of a hit takes no lock */
-    const void *tag;
+    apr_uint64_t tag;
     apr_int64_t valid_until;
     rxa_session_t s;
     json_t *claims;
@@ -127,7 +127,7 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
 }
 
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
-                   apr_size_t klen, const void *tag, apr_int64_t now,
+                   apr_size_t klen, apr_uint64_t tag, apr_int64_t now,
                    const rxa_session_t **s, json_t **claims,
                    apr_int64_t *valid_until)
 {
@@ -183,7 +183,7 @@ static apr_size_t slen(const char *s)
 }
 
 void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
-                    const void *tag, apr_int64_t now, apr_int64_t valid_until,
+                    apr_uint64_t tag, apr_int64_t now, apr_int64_t valid_until,
                     const rxa_session_t *s, json_t *claims)
 {
     vc_entry_t *e, *old, *dead_old = NULL, *dead_lru = NULL;

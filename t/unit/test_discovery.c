@@ -226,8 +226,8 @@ START_TEST(background_fetcher_keeps_callers_from_waiting)
     ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_EEXIST);
 
     t0 = apr_time_now();
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0));
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0));   /* asked once */
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));   /* asked once */
     ck_assert(apr_time_now() - t0 < apr_time_from_msec(500));
 
     /* the fetcher takes the issuer's lock for its fetch */
@@ -237,7 +237,7 @@ START_TEST(background_fetcher_keeps_callers_from_waiting)
         ck_assert(apr_time_now() < deadline);
         apr_sleep(apr_time_from_msec(5));
     }
-    ck_assert_ptr_null(rxa_issuer_get(iss, apr_time_now()));  /* busy: NULL */
+    ck_assert_ptr_null(rxa_issuer_get(iss, apr_time_now(), NULL));  /* busy: NULL */
 
     t0 = apr_time_now();
     apr_pool_destroy(fp);
@@ -250,7 +250,7 @@ START_TEST(background_fetcher_keeps_callers_from_waiting)
     iss->next_try = 0;
     iss->timeout_ms = 200;
     t0 = apr_time_now();
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0));
+    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));
     ck_assert(apr_time_now() - t0 >= apr_time_from_msec(150));
     ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
     apr_pool_create(&fp, rxa_test_pool);
@@ -359,7 +359,7 @@ START_TEST(periodic_refresh_in_the_fetcher)
     apr_pool_t *fp;
 
     ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 0);
-    snap = rxa_issuer_get(iss, now);
+    snap = rxa_issuer_get(iss, now, NULL);
     ck_assert_ptr_nonnull(snap);
     ck_assert_int_eq(apr_atomic_read32(&m.discovery), 1);
     ck_assert_int_eq(apr_atomic_read32(&m.jwks), 1);
@@ -367,11 +367,11 @@ START_TEST(periodic_refresh_in_the_fetcher)
     ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
 
     /* not due yet: nothing fetched */
-    ck_assert_ptr_eq(rxa_issuer_get(iss, now + RXA_JWKS_MAX_AGE / 2), snap);
+    ck_assert_ptr_eq(rxa_issuer_get(iss, now + RXA_JWKS_MAX_AGE / 2, NULL), snap);
 
     /* an hour old: the key set alone, fetched by the fetcher */
     snap->keys_fetched -= RXA_JWKS_MAX_AGE;
-    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now()), snap);
+    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now(), NULL), snap);
     fresh = wait_for_new_snap(iss, snap);
     ck_assert(fresh->keys_fetched > snap->keys_fetched);
     ck_assert_ptr_eq(fresh->md, snap->md);
@@ -381,7 +381,7 @@ START_TEST(periodic_refresh_in_the_fetcher)
     /* a day old: the metadata and the key set */
     snap = fresh;
     snap->fetched -= RXA_METADATA_MAX_AGE;
-    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now()), snap);
+    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now(), NULL), snap);
     fresh = wait_for_new_snap(iss, snap);
     ck_assert(fresh->fetched > snap->fetched);
     ck_assert_int_eq(apr_atomic_read32(&m.discovery), 2);

@@ -5,7 +5,7 @@
 #include "rxa_test.h"
 #include "rxa_vcache.h"
 
-static const int TAG_A = 1, TAG_B = 2;
+enum { TAG_A = 1, TAG_B = 2 };
 
 static rxa_session_t session(const char *sub)
 {
@@ -35,7 +35,7 @@ static rxa_vcache_t *make(apr_size_t max)
     return c;
 }
 
-static void put(rxa_vcache_t *c, const char *key, const void *tag,
+static void put(rxa_vcache_t *c, const char *key, apr_uint64_t tag,
                 apr_int64_t until, const char *sub)
 {
     rxa_session_t s = session(sub);
@@ -46,7 +46,7 @@ static void put(rxa_vcache_t *c, const char *key, const void *tag,
 }
 
 static const char *get_sub(rxa_vcache_t *c, apr_pool_t *p, const char *key,
-                           const void *tag, apr_int64_t now)
+                           apr_uint64_t tag, apr_int64_t now)
 {
     const rxa_session_t *s;
     json_t *cl;
@@ -69,14 +69,14 @@ START_TEST(hit_needs_exact_bytes)
     rxa_vcache_t *c = make(8);
     rxa_vcache_stats_t st;
 
-    put(c, "demo\nAAAA\nBBBB", &TAG_A, 2000, "alice");
-    ck_assert_str_eq(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBBB", &TAG_A,
+    put(c, "demo\nAAAA\nBBBB", TAG_A, 2000, "alice");
+    ck_assert_str_eq(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBBB", TAG_A,
                              1500), "alice");
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBBC", &TAG_A,
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBBC", TAG_A,
                                1500));
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBB", &TAG_A,
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "demo\nAAAA\nBBB", TAG_A,
                                1500));
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "", &TAG_A, 1500));
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "", TAG_A, 1500));
     rxa_vcache_stats(c, &st);
     ck_assert_int_eq(st.hits, 1);
     ck_assert_int_eq(st.misses, 3);
@@ -89,23 +89,23 @@ START_TEST(expiry_and_tag)
     rxa_vcache_t *c = make(8);
     rxa_vcache_stats_t st;
 
-    put(c, "k1", &TAG_A, 2000, "alice");
-    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "k1", &TAG_A, 1999));
+    put(c, "k1", TAG_A, 2000, "alice");
+    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "k1", TAG_A, 1999));
     /* at valid_until the entry is gone, and stays gone */
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k1", &TAG_A, 2000));
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k1", &TAG_A, 1500));
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k1", TAG_A, 2000));
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k1", TAG_A, 1500));
 
-    put(c, "k2", &TAG_A, 2000, "bob");
+    put(c, "k2", TAG_A, 2000, "bob");
     /* a new key set (another tag) means verifying again */
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k2", &TAG_B, 1500));
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k2", &TAG_A, 1500));
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k2", TAG_B, 1500));
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k2", TAG_A, 1500));
     rxa_vcache_stats(c, &st);
     ck_assert_int_eq(st.expired, 2);
     ck_assert_int_eq(st.entries, 0);
 
     /* already expired at put: not kept */
-    put(c, "k3", &TAG_A, 1000, "carol");
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k3", &TAG_A, 999));
+    put(c, "k3", TAG_A, 1000, "carol");
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "k3", TAG_A, 999));
 }
 END_TEST
 
@@ -114,18 +114,18 @@ START_TEST(lru_bound)
     rxa_vcache_t *c = make(3);
     rxa_vcache_stats_t st;
 
-    put(c, "a", &TAG_A, 2000, "a");
-    put(c, "b", &TAG_A, 2000, "b");
-    put(c, "c", &TAG_A, 2000, "c");
-    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "a", &TAG_A, 1500));
-    put(c, "d", &TAG_A, 2000, "d");     /* evicts b, the least recent */
-    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "b", &TAG_A, 1500));
-    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "a", &TAG_A, 1500));
-    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "c", &TAG_A, 1500));
-    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "d", &TAG_A, 1500));
+    put(c, "a", TAG_A, 2000, "a");
+    put(c, "b", TAG_A, 2000, "b");
+    put(c, "c", TAG_A, 2000, "c");
+    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "a", TAG_A, 1500));
+    put(c, "d", TAG_A, 2000, "d");     /* evicts b, the least recent */
+    ck_assert_ptr_null(get_sub(c, rxa_test_pool, "b", TAG_A, 1500));
+    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "a", TAG_A, 1500));
+    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "c", TAG_A, 1500));
+    ck_assert_ptr_nonnull(get_sub(c, rxa_test_pool, "d", TAG_A, 1500));
     /* the same key again replaces, it does not grow */
-    put(c, "d", &TAG_A, 2000, "d2");
-    ck_assert_str_eq(get_sub(c, rxa_test_pool, "d", &TAG_A, 1500), "d2");
+    put(c, "d", TAG_A, 2000, "d2");
+    ck_assert_str_eq(get_sub(c, rxa_test_pool, "d", TAG_A, 1500), "d2");
     rxa_vcache_stats(c, &st);
     ck_assert_int_eq(st.entries, 3);
     ck_assert_int_eq(st.evictions, 1);
@@ -140,10 +140,10 @@ START_TEST(hit_outlives_eviction)
     json_t *cl;
 
     apr_pool_create(&req, rxa_test_pool);
-    put(c, "a", &TAG_A, 2000, "alice");
-    ck_assert(rxa_vcache_get(c, req, "a", 1, &TAG_A, 1500, &s, &cl, NULL));
-    put(c, "b", &TAG_A, 2000, "bob");   /* evicts a while req holds it */
-    put(c, "a", &TAG_A, 2000, "alice2");
+    put(c, "a", TAG_A, 2000, "alice");
+    ck_assert(rxa_vcache_get(c, req, "a", 1, TAG_A, 1500, &s, &cl, NULL));
+    put(c, "b", TAG_A, 2000, "bob");   /* evicts a while req holds it */
+    put(c, "a", TAG_A, 2000, "alice2");
     /* under ASan, a use after free here would be reported */
     ck_assert_str_eq(s->access_token, "alice");
     ck_assert_str_eq(json_string_value(json_object_get(cl, "sub")), "alice");
@@ -172,11 +172,11 @@ static void *APR_THREAD_FUNC hammer(apr_thread_t *t, void *data)
 
         seed = seed * 1103515245u + 12345u;
         apr_snprintf(key, sizeof(key), "k%u", (seed >> 16) % 24);
-        if (rxa_vcache_get(shared, p, key, strlen(key), &TAG_A, 1500, &s,
+        if (rxa_vcache_get(shared, p, key, strlen(key), TAG_A, 1500, &s,
                            &cl, NULL))
             ck_assert_str_eq(s->access_token, key);
         else
-            put(shared, key, &TAG_A, 2000, key);
+            put(shared, key, TAG_A, 2000, key);
         if (i % 64 == 0)
             apr_pool_clear(p);
     }
