@@ -118,6 +118,10 @@ rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
  * process. */
 apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool);
 
+/* Why ISS is not usable, copied into POOL (NULL when it is, or has not been
+ * tried yet). Safe while the fetcher may change it. */
+const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool);
+
 /* A token named a kid the key set lacks: fetch the key set again, at most
  * once per RXA_JWKS_MIN_INTERVAL per issuer, and return the snapshot to
  * verify with (the new one, or the current one when throttled or failed). */

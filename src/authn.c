@@ -539,8 +539,7 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
             up++;
         else if (!*why)
             *why = apr_psprintf(r->pool, "provider %s: %s", p->name,
-                                p->iss && p->iss->last_err ? p->iss->last_err
-                                : "not discovered");
+                                rxa_provider_error(r->pool, p));
     }
     return up;
 }

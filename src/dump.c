@@ -160,7 +160,7 @@ static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
     printf("    scopes:         %s\n", pv->scope);
     if (!snap) {
         printf("    discovery:      FAILED: %s\n",
-               pv->iss && pv->iss->last_err ? pv->iss->last_err : "not run");
+               pv->iss ? rxa_provider_error(p, pv) : "not run");
         return;
     }
     printf("    discovery:      ok\n");

@@ -84,8 +84,7 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00041: [error id %s] "
                       "login with provider %s: its issuer cannot be used: %s",
-                      id, p->name, p->iss && p->iss->last_err
-                      ? p->iss->last_err : "not discovered");
+                      id, p->name, rxa_provider_error(r->pool, p));
         rxa_audit(r, RXA_AUDIT_LOGIN_STARTED, RXA_AUDIT_FAILURE,
                   RXA_AUDIT_R_PROVIDER_UNAVAILABLE, p->name, NULL, id);
         return rxa_page_error(r, HTTP_SERVICE_UNAVAILABLE,

@@ -106,6 +106,9 @@ int rxa_providers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s);
 void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
                                 server_rec *s);
+/* Why P's issuer cannot be used, in POOL: its last error, or "not
+ * discovered". */
+const char *rxa_provider_error(apr_pool_t *pool, const rxa_provider_t *p);
 
 /* dump.c */
 void rxa_dump_config(apr_pool_t *pconf, server_rec *s);

@@ -77,6 +77,13 @@ int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
     return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
+const char *rxa_provider_error(apr_pool_t *pool, const rxa_provider_t *p)
+{
+    const char *err = p->iss ? rxa_issuer_last_error(p->iss, pool) : NULL;
+
+    return err ? err : "not discovered";
+}
+
 /* One rxa_issuer_t per distinct (issuer, CA file), shared across vhosts. */
 static apr_array_header_t *issuers_collect(apr_pool_t *pconf,
                                            apr_pool_t *ptemp, server_rec *s)
@@ -125,12 +132,13 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
     now = apr_time_now();  /* the next try counts from the end (discovery.c) */
     for (i = 0; i < all->nelts; i++) {
         rxa_issuer_t *iss = issuers[i];
-        if (iss->last_err)
+        const char *err = rxa_issuer_last_error(iss, ptemp);
+        if (err)
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                          "RXA00011: issuer %s cannot be used yet: %s; its "
                          "protected locations answer 503 until it can "
                          "(next try in %" APR_TIME_T_FMT " s)", iss->url,
-                         iss->last_err, apr_time_sec(iss->next_try - now));
+                         err, apr_time_sec(iss->next_try - now));
         else
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                          "RXA00012: issuer %s discovered", iss->url);

@@ -274,7 +274,8 @@ static void issuer_back_off(rxa_issuer_t *iss, apr_time_t end)
 
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
 {
-    iss->last_err = apr_pstrdup(iss->pool, err);
+    __atomic_store_n(&iss->last_err, apr_pstrdup(iss->pool, err),
+                     __ATOMIC_RELEASE);
     issuer_back_off(iss, now);
 }
 
@@ -294,7 +295,7 @@ static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
     static apr_uint64_t serials;
 
     snap->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-    iss->last_err = NULL;
+    __atomic_store_n(&iss->last_err, NULL, __ATOMIC_RELEASE);
     iss->backoff = RXA_BACKOFF_MIN;
     __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
 }
@@ -476,6 +477,13 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
                 snap->md->jwks_uri, err);
     apr_pool_destroy(ptemp);
     return fresh;
+}
+
+const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool)
+{
+    const char *err = __atomic_load_n(&iss->last_err, __ATOMIC_ACQUIRE);
+
+    return err ? apr_pstrdup(pool, err) : NULL;
 }
 
 rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
