@@ -84,7 +84,7 @@ static void rxa_register_hooks(apr_pool_t *p)
     /* before anything else sees the request, and on every request */
     ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
-    /* our endpoints answer ahead of mod_proxy and of auth (SPEC 3) */
+    /* our endpoints answer ahead of mod_proxy and of auth */
     ap_hook_quick_handler(rxa_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(rxa_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Guard (STYLE 3): every config field is merged, every directive is
+"""Guard: every config field is merged, every directive is
 documented in README and in conf.d/. TAP output; run by `make check`."""
 import glob
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Guard (STYLE 5): every log call's message starts with its own tag
+"""Guard: every log call's message starts with its own tag
 "RXA0nnnn: ", and no tag is used twice anywhere in the sources. TAP output;
 run by `make check`."""
 import collections

@@ -1,4 +1,4 @@
-"""Issue 2: the provider registry and discovery against a real httpd and a
+"""The provider registry and discovery against a real httpd and a
 real OpenID provider: start-up checks, DUMP_REFLEX_AUTH, an unreachable
 issuer (503, one tagged error, retry), the module loaded but unused."""
 
