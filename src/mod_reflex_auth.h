@@ -9,6 +9,9 @@
 #ifndef MOD_REFLEX_AUTH_H
 #define MOD_REFLEX_AUTH_H
 
+/* RXA_VERSION comes from AC_INIT in configure.ac, through Makefile.am. */
+#define RXA_PRODUCT "mod_reflex_auth/" RXA_VERSION
+
 #include <httpd.h>
 #include <http_config.h>
 #include <http_log.h>
