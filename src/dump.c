@@ -190,7 +190,7 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
 
     apr_pool_create(&ptemp, pconf);
     rxa_providers_discover_now(pconf, ptemp, s);
-    printf("mod_reflex_auth configuration:\n");
+    printf("%s configuration:\n", RXA_PRODUCT);
     for (sv = s; sv; sv = sv->next) {
         rxa_srv_conf_t *sc = rxa_srv_conf(sv);
         const char *host = sv->server_hostname ? sv->server_hostname : "localhost";
