@@ -165,6 +165,13 @@ static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
     }
     printf("    discovery:      ok\n");
     printf("    published issuer:       %s\n", snap->md->issuer);
+    if (snap->md->issuer_is_template)
+        printf("    tenants:                %s\n", pv->tenants->nelts
+               ? rxa_words_join(p, pv->tenants, " ")
+               : "any (no tenants=: users of every tenant can sign in)");
+    else if (pv->tenants->nelts)
+        printf("    tenants:                ignored (the issuer names one "
+               "tenant, not {tenantid})\n");
     printf("    authorization_endpoint: %s\n", snap->md->authorization_endpoint);
     printf("    token_endpoint:         %s (%s)\n", snap->md->token_endpoint
            ? snap->md->token_endpoint : "(none: sign-in cannot complete)",
