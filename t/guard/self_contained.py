@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+from tap import report
+
 SRC = os.environ.get("RXA_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # What counts as pointing outside: "SPEC", "SPEC 5", "SPEC.md", "STYLE 3",
@@ -59,12 +61,7 @@ def main():
                 for m in OUTSIDE.finditer(text)]
         results.append((not hits, "%s refers to nothing outside the repository%s"
                         % (rel, " (line %s)" % ", ".join(hits[:5]) if hits else "")))
-    print("1..%d" % len(results))
-    failed = 0
-    for n, (ok, what) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
-        failed += not ok
-    return 1 if failed else 0
+    return report(results)
 
 
 if __name__ == "__main__":
