@@ -5,9 +5,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-/* True when URL is absolute https, or http to a loopback host
- * (rxa_host_is_loopback): the only outbound URLs the module calls
- * (issuers and endpoints). */
+/* True when URL is absolute https, or http to a loopback host: the only
+ * outbound URLs the module calls (SPEC 2: issuers and endpoints). */
 int rxa_url_is_secure(apr_pool_t *pool, const char *url);
 
 /* URL without one trailing '/', a new string when one was removed. */
