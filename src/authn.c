@@ -12,6 +12,7 @@
 #include "rxa_cookie.h"
 #include "rxa_discovery.h"
 #include "rxa_forwarded.h"
+#include "rxa_host.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"

@@ -5,6 +5,7 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_discovery.h"
+#include "rxa_host.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */
