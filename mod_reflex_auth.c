@@ -7,6 +7,7 @@
 #include <httpd.h>
 #include <http_config.h>
 #include <http_core.h>
+#include <http_connection.h>
 #include <http_log.h>
 #include <http_main.h>
 #include <http_protocol.h>
@@ -101,6 +102,9 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_post_config(rxa_post_config_version, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_open_logs(rxa_audit_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
+    /* the memo of identities per client connection (authn.c) */
+    ap_hook_pre_connection(rxa_authn_pre_connection, NULL, NULL,
+                           APR_HOOK_MIDDLE);
     /* before anything else sees the request, and on every request */
     ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);

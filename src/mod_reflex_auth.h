@@ -120,6 +120,7 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 /* authn.c */
 int rxa_check_authn(request_rec *r);
 void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s);
+int rxa_authn_pre_connection(conn_rec *c, void *csd);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
