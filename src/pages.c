@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_csp.h"
 #include "rxa_origin.h"
 #include "rxa_pkce.h"
 
@@ -22,12 +23,13 @@ const char *rxa_error_id(request_rec *r)
     return hex;
 }
 
-#define PAGE_STYLE \
-    "<style>body{font-family:system-ui,sans-serif;max-width:36rem;" \
+#define PAGE_CSS \
+    "body{font-family:system-ui,sans-serif;max-width:36rem;" \
     "margin:4rem auto;padding:0 1rem;color:#222}code{background:#eee;" \
     "padding:.1rem .3rem}a.button{display:block;margin:.6rem 0;padding:.7rem " \
     "1rem;border:1px solid #888;border-radius:.4rem;text-decoration:none;" \
-    "color:#222}</style>"
+    "color:#222}"
+#define PAGE_STYLE "<style>" PAGE_CSS "</style>"
 
 #define PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; " \
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -41,6 +43,21 @@ static void page_headers(request_rec *r)
     ap_set_content_type(r, "text/html; charset=utf-8");
 }
 
+/* A fresh nonce and the policy naming it, or 0 when the random generator
+ * failed: then no page may go out (its scripts would run under an empty
+ * or guessable nonce) and the caller answers a plain 500. */
+static int page_csp(request_rec *r, rxa_csp_t *csp)
+{
+    apr_status_t rv = rxa_csp_make(r->pool, rxa_random_openssl, NULL, csp);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r, "RXA00180: the random "
+                      "generator failed: no page without its CSP nonce");
+        return 0;
+    }
+    return 1;
+}
+
 /* An administrator's template (ReflexAuthPage) for KIND, rendered with
  * VALS under a CSP that lets its own nonce-marked scripts and styles, and
  * same-origin styles and images, in. */
@@ -48,20 +65,16 @@ static int page_from_template(request_rec *r, rxa_page_kind_e kind, int status,
                               rxa_tpl_values_t *vals)
 {
     const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
-    char *nonce = NULL;
+    rxa_csp_t csp;
     const char *out;
     apr_size_t len = 0;
 
-    rxa_random_b64url(r->pool, 16, &nonce);
-    rxa_tpl_set_text(vals, RXA_TPL_CSP_NONCE, nonce);
+    if (!page_csp(r, &csp))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rxa_tpl_set_text(vals, RXA_TPL_CSP_NONCE, csp.nonce);
     r->status = status;
     page_headers(r);
-    apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   apr_pstrcat(r->pool, "default-src 'none'; script-src 'nonce-",
-                               nonce, "'; style-src 'self' 'nonce-", nonce,
-                               "'; img-src 'self' data:; connect-src 'self'; "
-                               "base-uri 'none'; form-action 'self'; "
-                               "frame-ancestors 'none'", NULL));
+    apr_table_setn(r->headers_out, "Content-Security-Policy", csp.policy);
     if (r->header_only)
         return DONE;
     out = rxa_template_render_string(r->pool, sc->pages[kind], vals, &len);
@@ -198,7 +211,7 @@ static const char *js_string(request_rec *r, const char *s)
 int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
                       const char *redirect_to)
 {
-    char *nonce = NULL;
+    rxa_csp_t csp;
 
     if (page_custom(r, RXA_PAGE_CALLBACK)) {
         rxa_tpl_values_t vals;
@@ -206,19 +219,16 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
         rxa_tpl_set_text(&vals, RXA_TPL_REDIRECT_TO, redirect_to);
         return page_from_template(r, RXA_PAGE_CALLBACK, HTTP_OK, &vals);
     }
-    rxa_random_b64url(r->pool, 16, &nonce);
+    if (!page_csp(r, &csp))
+        return HTTP_INTERNAL_SERVER_ERROR;
     r->status = HTTP_OK;
     page_headers(r);
-    apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   apr_pstrcat(r->pool, "default-src 'none'; script-src "
-                               "'nonce-", nonce, "'; connect-src 'self'; "
-                               "style-src 'unsafe-inline'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
-                               NULL));
+    apr_table_setn(r->headers_out, "Content-Security-Policy", csp.policy);
     if (r->header_only)
         return DONE;
     ap_rprintf(r, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-               "charset=\"utf-8\"><title>Signing in</title>" PAGE_STYLE
+               "charset=\"utf-8\"><title>Signing in</title><style nonce=\"%s\">"
+               PAGE_CSS "</style>"
                "<noscript><meta http-equiv=\"refresh\" content=\"0;url=%s\">"
                "</noscript></head>\n<body><p>Signing you in&hellip; "
                "<a href=\"%s\">Continue</a></p>\n<script nonce=\"%s\">\n"
@@ -259,7 +269,7 @@ int rxa_page_callback(request_rec *r, const rxa_srv_conf_t *sc,
                "                         function () { fail(r.status); });\n"
                "  }, go);\n"
                "})();\n</script></body></html>\n",
-               esc(r, redirect_to), esc(r, redirect_to), nonce,
+               csp.nonce, esc(r, redirect_to), esc(r, redirect_to), csp.nonce,
                js_string(r, redirect_to),
                js_string(r, apr_pstrcat(r->pool, sc->sync_path,
                                         "?after=sign-in", NULL)));
