@@ -4,9 +4,7 @@ and the tab-sync script as served."""
 import re
 import subprocess
 
-from harness import COOKIE_SECRET
-
-HTML = {"Accept": "text/html"}
+from harness import COOKIE_SECRET, REPO
 
 # Makes RAND_bytes fail for 16-byte draws (a CSP nonce's size) while the
 # file named by RXA_TEST_RAND_FAIL exists; every other call goes through.
@@ -64,3 +62,22 @@ def test_failed_nonce_draw_sends_no_page(httpd_factory, idp_factory, http_sessio
         assert "nonce" not in r.headers.get("Content-Security-Policy", "")
     flag.unlink()
     assert http_session.get(url).status_code == 200
+
+
+def test_sync_script_margin_is_the_servers(httpd_factory, idp_factory, http_session):
+    """The tab-sync script refreshes as early as the server does: its margin
+    is the server's RXA_REFRESH_MARGIN, every use of it goes through that
+    one value."""
+    header = (REPO / "src" / "mod_reflex_auth.h").read_text()
+    margin = re.search(r"^#define RXA_REFRESH_MARGIN (\d+)\s*$", header, re.M).group(1)
+    httpd = httpd_factory()
+    idp = idp_factory(rp=httpd)
+    httpd.start(conf="", env={**idp.env("public-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
+    r = http_session.get(httpd.http_url("/_reflex/cookies/sync.js"))
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/javascript")
+    assert int(r.headers["Content-Length"]) == len(r.content)
+    script = r.text
+    assert re.findall(r"\bvar MARGIN = (\w+);", script) == [margin]
+    assert "@" not in script
+    uses = re.findall(r"\b(?:at|seen\.e|expires) - (\w+)", script)
+    assert len(uses) == 3 and set(uses) == {"MARGIN"}, uses
