@@ -54,13 +54,21 @@ typedef struct rxa_issuer_snap {
                                          * reused: what caches compare */
 } rxa_issuer_snap_t;
 
+#define RXA_ISSUER_ERR_MAX 1024
+
 /* One distinct issuer, shared by every provider (in every vhost) naming it. */
 typedef struct rxa_issuer {
     const char *url;                    /* configured issuer */
     const char *ca_file;
     long timeout_ms;
-    void *volatile snap;                /* rxa_issuer_snap_t *, atomic */
-    apr_pool_t *pool;                   /* snapshots live here */
+    /* rxa_issuer_snap_t *: the current snapshot, on which the issuer holds
+     * one reference. Each snapshot lives in a pool of its own, destroyed
+     * when its last holder lets go. */
+    void *volatile snap;
+    /* Held for an instant: to replace snap, to take a reference on it, and
+     * around last_err. */
+    apr_thread_mutex_t *snap_lock;
+    apr_pool_t *pool;                   /* parent of the fetches' scratch pools */
     apr_thread_mutex_t *lock;           /* one fetcher at a time */
     apr_time_t next_try;                /* when a failed fetch is retried */
     apr_time_t keys_tried;              /* last unknown-kid refetch */
@@ -70,7 +78,8 @@ typedef struct rxa_issuer {
     volatile apr_uint32_t *key_gen;
     apr_uint32_t key_gen_private;
     apr_interval_time_t backoff;
-    const char *last_err;               /* tagged, for the error page log */
+    char last_err[RXA_ISSUER_ERR_MAX];  /* tagged, for the error page log;
+                                         * empty when usable or not tried */
     /* Waiting for the background fetcher; under its lock. */
     int queued;
     struct rxa_issuer *queue_next;
@@ -127,5 +136,8 @@ const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool);
  * verify with (the new one, or the current one when throttled or failed). */
 rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
                                            apr_pool_t *holder);
+
+/* How many snapshots are alive in this process (for tests). */
+apr_uint32_t rxa_issuer_snaps_alive(void);
 
 #endif

@@ -167,10 +167,140 @@ apr_status_t rxa_metadata_parse(apr_pool_t *pool,
     return APR_SUCCESS;
 }
 
-static apr_status_t issuer_pool_cleanup(void *data)
+/* A pool with a count of its users; the last to let go destroys it. It
+ * has an allocator of its own: made in one thread, let go in another. */
+typedef struct shared_pool {
+    apr_pool_t *pool;
+    apr_uint32_t refs;
+} shared_pool_t;
+
+static shared_pool_t *shared_pool_make(apr_abortfunc_t abort_fn)
+{
+    apr_pool_t *pool;
+    shared_pool_t *sp;
+
+    if (apr_pool_create_unmanaged_ex(&pool, abort_fn, NULL) != APR_SUCCESS)
+        return NULL;
+    sp = apr_palloc(pool, sizeof(*sp));
+    sp->pool = pool;
+    sp->refs = 1;
+    return sp;
+}
+
+static void shared_pool_unref(shared_pool_t *sp)
+{
+    if (!apr_atomic_dec32(&sp->refs))
+        apr_pool_destroy(sp->pool);
+}
+
+/* A snapshot with what keeps it alive: its own pool (the snapshot and its
+ * key set) and a reference on the pool of its metadata, which the
+ * snapshots made by fetching the key set again share. */
+typedef struct snap_box {
+    rxa_issuer_snap_t snap;             /* first: a snapshot is its box */
+    shared_pool_t *own;
+    shared_pool_t *md_pool;
+} snap_box_t;
+
+static volatile apr_uint32_t snaps_alive;
+
+apr_uint32_t rxa_issuer_snaps_alive(void)
+{
+    return apr_atomic_read32(&snaps_alive);
+}
+
+static apr_status_t snap_box_gone(void *data)
+{
+    snap_box_t *box = data;
+
+    shared_pool_unref(box->md_pool);
+    apr_atomic_dec32(&snaps_alive);
+    return APR_SUCCESS;
+}
+
+/* A new snapshot, holding the caller's reference on MD_POOL; NULL (and
+ * that reference dropped) when no pool can be made. */
+static rxa_issuer_snap_t *snap_make(shared_pool_t *md_pool)
+{
+    shared_pool_t *own = shared_pool_make(apr_pool_abort_get(md_pool->pool));
+    snap_box_t *box;
+
+    if (!own) {
+        shared_pool_unref(md_pool);
+        return NULL;
+    }
+    box = apr_pcalloc(own->pool, sizeof(*box));
+    box->own = own;
+    box->md_pool = md_pool;
+    apr_atomic_inc32(&snaps_alive);
+    apr_pool_cleanup_register(own->pool, box, snap_box_gone,
+                              apr_pool_cleanup_null);
+    return &box->snap;
+}
+
+static snap_box_t *snap_box(rxa_issuer_snap_t *snap)
+{
+    return (snap_box_t *)snap;
+}
+
+static apr_pool_t *snap_pool(rxa_issuer_snap_t *snap)
+{
+    return snap_box(snap)->own->pool;
+}
+
+static void snap_unref(rxa_issuer_snap_t *snap)
+{
+    shared_pool_unref(snap_box(snap)->own);
+}
+
+static apr_status_t snap_release(void *data)
+{
+    snap_unref(data);
+    return APR_SUCCESS;
+}
+
+static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
+{
+    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
+}
+
+/* The current snapshot with a reference taken for the caller, or NULL. */
+static rxa_issuer_snap_t *issuer_snap_ref(rxa_issuer_t *iss)
+{
+    rxa_issuer_snap_t *snap;
+
+    apr_thread_mutex_lock(iss->snap_lock);
+    if ((snap = issuer_snap(iss)))
+        apr_atomic_inc32(&snap_box(snap)->own->refs);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    return snap;
+}
+
+/* SNAP's reference passed to HOLDER; without one, dropped (the issuer's
+ * own keeps SNAP until it is replaced). */
+static rxa_issuer_snap_t *snap_hand_over(rxa_issuer_snap_t *snap,
+                                         apr_pool_t *holder)
+{
+    if (!snap)
+        return NULL;
+    if (holder)
+        apr_pool_cleanup_register(holder, snap, snap_release,
+                                  apr_pool_cleanup_null);
+    else
+        snap_unref(snap);
+    return snap;
+}
+
+/* The issuer's reference on its current snapshot goes with the
+ * configuration; holders keep theirs. */
+static apr_status_t issuer_cleanup(void *data)
 {
     rxa_issuer_t *iss = data;
+    rxa_issuer_snap_t *snap = issuer_snap(iss);
 
+    __atomic_store_n(&iss->snap, NULL, __ATOMIC_RELEASE);
+    if (snap)
+        snap_unref(snap);
     apr_pool_destroy(iss->pool);
     return APR_SUCCESS;
 }
@@ -185,12 +315,15 @@ rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
     iss->timeout_ms = timeout_ms;
     iss->backoff = RXA_BACKOFF_MIN;
     iss->key_gen = &iss->key_gen_private;
-    /* Its own pool: refreshed snapshots are made from request threads. */
+    /* Its own pool, whose allocator has a lock: scratch pools are made
+     * in it from request threads. */
     apr_pool_create(&iss->pool, NULL);
     apr_pool_tag(iss->pool, "rxa_issuer");
-    apr_pool_cleanup_register(pconf, iss, issuer_pool_cleanup,
-                              apr_pool_cleanup_null);
     apr_thread_mutex_create(&iss->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    apr_thread_mutex_create(&iss->snap_lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    /* after the locks: it runs before they go */
+    apr_pool_cleanup_register(pconf, iss, issuer_cleanup,
+                              apr_pool_cleanup_null);
     return iss;
 }
 
@@ -248,11 +381,6 @@ static struct {
 static volatile apr_uint32_t fetcher_on;        /* callers never fetch */
 static volatile apr_uint32_t fetches_cancelled; /* the fetcher is stopping */
 
-static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
-{
-    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
-}
-
 /* A fetch that failed because the fetcher is stopping is no news about
  * the provider: said at debug level, and the caller says nothing more. */
 static int stopping_said(const rxa_issuer_t *iss)
@@ -272,10 +400,16 @@ static void issuer_back_off(rxa_issuer_t *iss, apr_time_t end)
         ? RXA_BACKOFF_MAX : iss->backoff * 2;
 }
 
+static void issuer_set_error(rxa_issuer_t *iss, const char *err)
+{
+    apr_thread_mutex_lock(iss->snap_lock);
+    apr_cpystrn(iss->last_err, err, sizeof(iss->last_err));
+    apr_thread_mutex_unlock(iss->snap_lock);
+}
+
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
 {
-    __atomic_store_n(&iss->last_err, apr_pstrdup(iss->pool, err),
-                     __ATOMIC_RELEASE);
+    issuer_set_error(iss, err);
     issuer_back_off(iss, now);
 }
 
@@ -290,14 +424,51 @@ static apr_time_t attempt_end(apr_time_t now, apr_time_t started)
     return spent > 0 ? now + spent : now;
 }
 
+/* SNAP replaces the current snapshot, taking over the caller's reference;
+ * the one the issuer held on the old snapshot is dropped. */
 static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
 {
     static apr_uint64_t serials;
+    rxa_issuer_snap_t *old;
 
     snap->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&iss->last_err, NULL, __ATOMIC_RELEASE);
     iss->backoff = RXA_BACKOFF_MIN;
+    apr_thread_mutex_lock(iss->snap_lock);
+    iss->last_err[0] = '\0';
+    old = issuer_snap(iss);
     __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    if (old)
+        snap_unref(old);
+}
+
+/* A new snapshot of the metadata in BODY, for ISS; NULL and *PERR (in
+ * PTEMP) set when it cannot be used. */
+static rxa_issuer_snap_t *snap_from_metadata(apr_pool_t *ptemp,
+                                             rxa_issuer_t *iss,
+                                             const char *body, apr_size_t len,
+                                             const char **perr)
+{
+    shared_pool_t *md_pool = shared_pool_make(apr_pool_abort_get(iss->pool));
+    rxa_issuer_snap_t *snap;
+    rxa_metadata_t *md;
+
+    if (!md_pool) {
+        *perr = "RXA02130: out of memory for the metadata";
+        return NULL;
+    }
+    if (rxa_metadata_parse(md_pool->pool, iss->url, body, len, &md,
+                           perr) != APR_SUCCESS) {
+        *perr = apr_pstrdup(ptemp, *perr);      /* it was in md_pool */
+        shared_pool_unref(md_pool);
+        return NULL;
+    }
+    if (!(snap = snap_make(md_pool))) {
+        *perr = "RXA02131: out of memory for a snapshot";
+        return NULL;
+    }
+    snap->md = md;
+    return snap;
 }
 
 static long issuers_timeout(rxa_issuer_t *const *issuers, int n)
@@ -336,7 +507,6 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
 
     for (i = 0; i < n; i++) {
         rxa_issuer_t *iss = issuers[i];
-        rxa_metadata_t *md;
 
         if (reqs[i]->rv != APR_SUCCESS) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02108: fetching %s "
@@ -350,19 +520,17 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                                             reqs[i]->status), end);
             failed++;
         }
-        else if (rxa_metadata_parse(iss->pool, iss->url, reqs[i]->body,
-                                    reqs[i]->len, &md, &err) != APR_SUCCESS) {
+        else if (!(snaps[i] = snap_from_metadata(ptemp, iss, reqs[i]->body,
+                                                 reqs[i]->len, &err))) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02110: %s: %s",
                                             reqs[i]->url, err), end);
             failed++;
         }
         else {
-            snaps[i] = apr_pcalloc(iss->pool, sizeof(**snaps));
-            snaps[i]->md = md;
             snaps[i]->fetched = now;
             snaps[i]->keys_fetched = now;
             snaps[i]->key_gen = apr_atomic_read32(iss->key_gen);
-            reqs[i]->url = md->jwks_uri;
+            reqs[i]->url = snaps[i]->md->jwks_uri;
             todo++;
             continue;
         }
@@ -400,12 +568,14 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                                                 : apr_psprintf(ptemp, "HTTP %ld",
                                                                r->status)),
                               end);
+                snap_unref(snaps[i]);
                 failed++;
             }
-            else if (!(snaps[i]->keys = rxa_jwks_parse(iss->pool, r->body,
-                                                       r->len, &err))) {
+            else if (!(snaps[i]->keys = rxa_jwks_parse(snap_pool(snaps[i]),
+                                                       r->body, r->len, &err))) {
                 issuer_failed(iss, apr_psprintf(ptemp, "RXA02112: key set %s: "
                                                 "%s", r->url, err), end);
+                snap_unref(snaps[i]);
                 failed++;
             }
             else {
@@ -432,9 +602,21 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     return failed;
 }
 
+/* A copy of SNAP to take a new key set, sharing its metadata. */
+static rxa_issuer_snap_t *snap_refetched(rxa_issuer_snap_t *snap)
+{
+    shared_pool_t *md_pool = snap_box(snap)->md_pool;
+    rxa_issuer_snap_t *fresh;
+
+    apr_atomic_inc32(&md_pool->refs);
+    if ((fresh = snap_make(md_pool)))
+        *fresh = *snap;     /* the snapshot only: the box stays fresh's */
+    return fresh;
+}
+
 /* Fetch the key set of SNAP's issuer into a new snapshot; under iss->lock. */
 static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
-                                            const rxa_issuer_snap_t *snap,
+                                            rxa_issuer_snap_t *snap,
                                             apr_time_t now, int local)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
@@ -454,11 +636,16 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
     rxa_http_run(ptemp, reqs, 1, &opts);
     if (req.rv != APR_SUCCESS || req.status != 200)
         err = req.rv ? req.err : apr_psprintf(ptemp, "HTTP %ld", req.status);
+    else if (!(fresh = snap_refetched(snap)))
+        err = "RXA02132: out of memory for a snapshot";
     else {
-        fresh = apr_pmemdup(iss->pool, snap, sizeof(*snap));
         fresh->keys_fetched = now;
-        if (!(fresh->keys = rxa_jwks_parse(iss->pool, req.body, req.len, &err)))
+        if (!(fresh->keys = rxa_jwks_parse(snap_pool(fresh), req.body, req.len,
+                                           &err))) {
+            err = apr_pstrdup(ptemp, err);      /* it was in fresh's pool */
+            snap_unref(fresh);
             fresh = NULL;
+        }
         /* a change found here is announced; one announced elsewhere adopted */
         else if (local && !jwks_same_kids(fresh->keys, snap->keys))
             fresh->key_gen = apr_atomic_inc32(iss->key_gen) + 1;
@@ -481,9 +668,13 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
 
 const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool)
 {
-    const char *err = __atomic_load_n(&iss->last_err, __ATOMIC_ACQUIRE);
+    const char *err = NULL;
 
-    return err ? apr_pstrdup(pool, err) : NULL;
+    apr_thread_mutex_lock(iss->snap_lock);
+    if (iss->last_err[0])
+        err = apr_pstrdup(pool, iss->last_err);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    return err;
 }
 
 rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
@@ -499,9 +690,9 @@ rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
         iss->keys_tried = now;
         issuer_fetch_keys(iss, snap, now, 1);
     }
-    snap = issuer_snap(iss);
+    snap = issuer_snap_ref(iss);
     apr_thread_mutex_unlock(iss->lock);
-    return snap;
+    return snap_hand_over(snap, holder);
 }
 
 /* Whether a working issuer's snapshot is due for its periodic refresh. */
@@ -527,7 +718,8 @@ static void refresh_locked(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
         if (rxa_issuers_discover(ptemp, &iss, 1, now) && !stopping_said(iss))
             rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02119: "
                     "issuer %s: refreshing its metadata failed (%s); the "
-                    "current metadata stays in use", iss->url, iss->last_err);
+                    "current metadata stays in use", iss->url,
+                    rxa_issuer_last_error(iss, ptemp));
         apr_pool_destroy(ptemp);
     }
     else if (!issuer_fetch_keys(iss, snap, now,
@@ -548,7 +740,7 @@ static void retry_locked(rxa_issuer_t *iss, apr_time_t now)
     else if (!stopping_said(iss))
         rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
                 "RXA02114: issuer %s still unavailable (%s); next try in %"
-                APR_TIME_T_FMT " s", iss->url, iss->last_err,
+                APR_TIME_T_FMT " s", iss->url, rxa_issuer_last_error(iss, ptemp),
                 apr_time_sec(iss->next_try - attempt_end(now, started)));
     apr_pool_destroy(ptemp);
 }
@@ -693,14 +885,18 @@ static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
                                   apr_pool_t *holder)
 {
-    rxa_issuer_snap_t *snap = issuer_snap(iss);
+    rxa_issuer_snap_t *snap = issuer_snap_ref(iss);
 
     /* Unavailable: one caller retries when due (or asks the fetcher to),
      * the others answer 503. A key change another process found is
      * fetched here, like an unknown kid: this caller is not to verify
      * with a key set known to be old. */
-    if (!snap || refresh_due(iss, snap, now))
+    if (!snap || refresh_due(iss, snap, now)) {
         issuer_due(iss, snap, now,
                    snap && snap->key_gen != apr_atomic_read32(iss->key_gen));
-    return issuer_snap(iss);
+        if (snap)
+            snap_unref(snap);
+        snap = issuer_snap_ref(iss);
+    }
+    return snap_hand_over(snap, holder);
 }
