@@ -10,8 +10,8 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_cookie.h"
-#include "rxa_discovery.h"
 #include "rxa_forwarded.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"

@@ -4,7 +4,7 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
+#include "rxa_issuer.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */

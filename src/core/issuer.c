@@ -1,171 +1,15 @@
-/* OpenID Connect discovery: see rxa_discovery.h. */
-#include <pthread.h>
-#include <signal.h>
+/* Issuer snapshots: see rxa_issuer.h. */
+#include <stddef.h>
 
 #include <apr_atomic.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
-#include <apr_thread_cond.h>
-#include <apr_thread_proc.h>
 
-#include "rxa_discovery.h"
+#include "rxa_fetcher.h"
 #include "rxa_http.h"
-#include "rxa_json.h"
+#include "rxa_issuer.h"
 #include "rxa_log.h"
 #include "rxa_util.h"
-
-/* The JWS algorithms the module verifies (SPEC 6); the rest are ignored. */
-static const char *const supported_algs[] = {
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", "EdDSA", NULL
-};
-
-const char *rxa_discovery_url(apr_pool_t *pool, const char *issuer)
-{
-    return apr_pstrcat(pool, rxa_strip_trailing_slash(pool, issuer),
-                       "/.well-known/openid-configuration", NULL);
-}
-
-int rxa_issuer_matches(const char *configured, const char *published)
-{
-    apr_size_t clen, plen;
-    const char *c = configured, *p = published;
-
-    if (!configured || !published)
-        return 0;
-    clen = strlen(c);
-    plen = strlen(p);
-    if (clen && c[clen - 1] == '/')
-        clen--;
-    if (plen && p[plen - 1] == '/')
-        plen--;
-    while (plen > 0 && clen > 0) {
-        apr_size_t tlen = sizeof(RXA_TENANT_TEMPLATE) - 1;
-        if (plen >= tlen && !strncmp(p, RXA_TENANT_TEMPLATE, tlen)) {
-            apr_size_t seg = 0;
-            while (seg < clen && c[seg] != '/')
-                seg++;
-            if (seg == 0)
-                return 0;
-            c += seg;
-            clen -= seg;
-            p += tlen;
-            plen -= tlen;
-            continue;
-        }
-        if (*c != *p)
-            return 0;
-        c++, p++, clen--, plen--;
-    }
-    return clen == 0 && plen == 0;
-}
-
-static apr_status_t md_endpoint(apr_pool_t *pool, json_t *doc, const char *key,
-                                int required, const char **out,
-                                const char **perr)
-{
-    json_t *v = json_object_get(doc, key);
-
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return APR_SUCCESS;
-        *perr = apr_psprintf(pool, "RXA02101: discovery document has no %s",
-                             key);
-        return APR_EINVAL;
-    }
-    if (!json_is_string(v) || !rxa_url_is_secure(pool, json_string_value(v))) {
-        *perr = apr_psprintf(pool, "RXA02102: discovery document's %s is not "
-                             "an https URL (plain http only on a loopback "
-                             "address)", key);
-        return APR_EINVAL;
-    }
-    *out = apr_pstrdup(pool, json_string_value(v));
-    return APR_SUCCESS;
-}
-
-static int md_list_has(json_t *doc, const char *key, const char *value)
-{
-    json_t *list = json_object_get(doc, key), *v;
-    size_t i;
-
-    json_array_foreach(list, i, v)
-        if (json_is_string(v) && !strcmp(json_string_value(v), value))
-            return 1;
-    return 0;
-}
-
-apr_status_t rxa_metadata_parse(apr_pool_t *pool,
-                                const char *configured_issuer,
-                                const char *body, apr_size_t len,
-                                rxa_metadata_t **pmd, const char **perr)
-{
-    rxa_metadata_t *md = apr_pcalloc(pool, sizeof(*md));
-    json_t *doc, *algs;
-    const char *issuer;
-    apr_status_t rv;
-    int i;
-
-    if (!(doc = rxa_json_parse_object(pool, body, len,
-                                      RXA_DISCOVERY_MAX_BYTES, perr)))
-        return APR_EINVAL;
-    issuer = rxa_json_get_str(doc, "issuer");
-    if (!issuer) {
-        *perr = "RXA02103: discovery document has no issuer";
-        return APR_EINVAL;
-    }
-    if (!rxa_issuer_matches(configured_issuer, issuer)) {
-        *perr = apr_psprintf(pool, "RXA02104: discovery document names issuer "
-                             "'%s', not the configured '%s'", issuer,
-                             configured_issuer);
-        return APR_EINVAL;
-    }
-    md->issuer = apr_pstrdup(pool, issuer);
-    md->issuer_is_template = strstr(issuer, RXA_TENANT_TEMPLATE) != NULL;
-    if (!md->issuer_is_template && !rxa_url_is_secure(pool, md->issuer)) {
-        *perr = "RXA02105: issuer is not an https URL";
-        return APR_EINVAL;
-    }
-    if ((rv = md_endpoint(pool, doc, "authorization_endpoint", 1,
-                          &md->authorization_endpoint, perr))
-        /* Facebook publishes none: the provider loads, sign-in says why
-         * it cannot complete. */
-        || (rv = md_endpoint(pool, doc, "token_endpoint", 0,
-                             &md->token_endpoint, perr))
-        || (rv = md_endpoint(pool, doc, "jwks_uri", 1, &md->jwks_uri, perr))
-        || (rv = md_endpoint(pool, doc, "userinfo_endpoint", 0,
-                             &md->userinfo_endpoint, perr))
-        || (rv = md_endpoint(pool, doc, "end_session_endpoint", 0,
-                             &md->end_session_endpoint, perr)))
-        return rv;
-
-    /* Only what both sides accept; `none` and HMAC never (SPEC 2). RS256 is
-     * the OpenID default when the document says nothing. */
-    md->signing_algs = apr_array_make(pool, 4, sizeof(const char *));
-    algs = json_object_get(doc, "id_token_signing_alg_values_supported");
-    for (i = 0; supported_algs[i]; i++) {
-        if (algs ? md_list_has(doc, "id_token_signing_alg_values_supported",
-                               supported_algs[i])
-                 : !strcmp(supported_algs[i], "RS256"))
-            APR_ARRAY_PUSH(md->signing_algs, const char *) = supported_algs[i];
-    }
-    if (md->signing_algs->nelts == 0) {
-        *perr = "RXA02106: the provider lists no ID token signing algorithm "
-                "the module accepts (RS*, PS*, ES*, EdDSA)";
-        return APR_EINVAL;
-    }
-    /* client_secret_basic is the default; post only where it is all that is
-     * listed among the two. */
-    md->token_auth_post =
-        md_list_has(doc, "token_endpoint_auth_methods_supported",
-                    "client_secret_post")
-        && !md_list_has(doc, "token_endpoint_auth_methods_supported",
-                        "client_secret_basic");
-    md->pkce_listed = md_list_has(doc, "code_challenge_methods_supported",
-                                  "S256");
-    *pmd = md;
-    return APR_SUCCESS;
-}
 
 /* A pool with a count of its users; the last to let go destroys it. It
  * has an allocator of its own: made in one thread, let go in another. */
@@ -305,6 +149,8 @@ static apr_status_t issuer_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static void issuer_job(rxa_fetch_job_t *job);
+
 rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
                                 const char *ca_file, long timeout_ms)
 {
@@ -315,6 +161,7 @@ rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
     iss->timeout_ms = timeout_ms;
     iss->backoff = RXA_BACKOFF_MIN;
     iss->key_gen = &iss->key_gen_private;
+    iss->job.run = issuer_job;
     /* Its own pool, whose allocator has a lock: scratch pools are made
      * in it from request threads. */
     apr_pool_create(&iss->pool, NULL);
@@ -369,23 +216,11 @@ static int jwks_same_kids(const rxa_jwks_t *a, const rxa_jwks_t *b)
     return 1;
 }
 
-/* The background fetcher (rxa_issuers_fetch_in_background): one thread
- * per process, woken by callers that find an issuer due. */
-static struct {
-    apr_thread_t *thread;
-    apr_thread_mutex_t *lock;
-    apr_thread_cond_t *wake;
-    rxa_issuer_t *queue;                /* linked by queue_next */
-    int stopping;
-} fetcher;
-static volatile apr_uint32_t fetcher_on;        /* callers never fetch */
-static volatile apr_uint32_t fetches_cancelled; /* the fetcher is stopping */
-
 /* A fetch that failed because the fetcher is stopping is no news about
  * the provider: said at debug level, and the caller says nothing more. */
 static int stopping_said(const rxa_issuer_t *iss)
 {
-    if (!apr_atomic_read32(&fetches_cancelled))
+    if (!apr_atomic_read32(rxa_fetcher_cancel_flag()))
         return 0;
     rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS, "RXA02120: issuer %s: "
             "fetch cancelled, the process is stopping", iss->url);
@@ -495,7 +330,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = issuers_timeout(issuers, n);
     opts.max_body = RXA_DISCOVERY_MAX_BYTES;
-    opts.cancel = &fetches_cancelled;
+    opts.cancel = rxa_fetcher_cancel_flag();
 
     for (i = 0; i < n; i++) {
         reqs[i] = apr_pcalloc(ptemp, sizeof(**reqs));
@@ -584,7 +419,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                 for (k = 0; k < snaps[i]->md->signing_algs->nelts; k++)
                     snaps[i]->algs |= RXA_JWS_ALGSET(rxa_jws_alg_from_name(
                         APR_ARRAY_IDX(snaps[i]->md->signing_algs, k, const char *)));
-                /* keys that cannot verify are skipped, not fatal (SPEC 2) */
+                /* keys that cannot verify are skipped, not fatal */
                 for (k = 0; k < snaps[i]->keys->skipped->nelts; k++)
                     rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS,
                             "RXA02116: issuer %s: key skipped: %s", iss->url,
@@ -630,7 +465,7 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = iss->timeout_ms;
     opts.max_body = RXA_JWKS_MAX_LEN;
-    opts.cancel = &fetches_cancelled;
+    opts.cancel = rxa_fetcher_cancel_flag();
     req.url = snap->md->jwks_uri;
     req.ca_file = iss->ca_file;
     rxa_http_run(ptemp, reqs, 1, &opts);
@@ -745,22 +580,12 @@ static void retry_locked(rxa_issuer_t *iss, apr_time_t now)
     apr_pool_destroy(ptemp);
 }
 
-/* Ask the background fetcher for ISS (once until it has been handled). */
-static void fetcher_want(rxa_issuer_t *iss)
+/* What the fetcher does for an issuer it was asked for: whatever is due
+ * by now. */
+static void issuer_job(rxa_fetch_job_t *job)
 {
-    apr_thread_mutex_lock(fetcher.lock);
-    if (!iss->queued && !fetcher.stopping) {
-        iss->queued = 1;
-        iss->queue_next = fetcher.queue;
-        fetcher.queue = iss;
-        apr_thread_cond_signal(fetcher.wake);
-    }
-    apr_thread_mutex_unlock(fetcher.lock);
-}
-
-/* What the fetcher does for a queued issuer: whatever is due by now. */
-static void fetch_due(rxa_issuer_t *iss)
-{
+    rxa_issuer_t *iss = (rxa_issuer_t *)(void *)((char *)job
+                                                 - offsetof(rxa_issuer_t, job));
     apr_time_t now = apr_time_now();
     rxa_issuer_snap_t *snap;
 
@@ -774,96 +599,6 @@ static void fetch_due(rxa_issuer_t *iss)
     apr_thread_mutex_unlock(iss->lock);
 }
 
-static void *APR_THREAD_FUNC fetcher_main(apr_thread_t *thread, void *data)
-{
-    (void)data;
-    apr_thread_mutex_lock(fetcher.lock);
-    for (;;) {
-        rxa_issuer_t *iss;
-
-        while (!fetcher.queue && !fetcher.stopping)
-            apr_thread_cond_wait(fetcher.wake, fetcher.lock);
-        if (fetcher.stopping)
-            break;
-        iss = fetcher.queue;
-        fetcher.queue = iss->queue_next;
-        apr_thread_mutex_unlock(fetcher.lock);
-        fetch_due(iss);
-        apr_thread_mutex_lock(fetcher.lock);
-        iss->queue_next = NULL;
-        iss->queued = 0;
-    }
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_thread_exit(thread, APR_SUCCESS);
-    return NULL;
-}
-
-/* A pre-cleanup: it runs before POOL's subpools (the thread's) go. The
- * lock stays: a thread of another module may still ask (and be refused)
- * while the rest of the process's cleanups run. */
-static apr_status_t fetcher_stop(void *data)
-{
-    apr_status_t rv;
-    rxa_issuer_t *iss;
-
-    (void)data;
-    apr_atomic_set32(&fetcher_on, 0);
-    apr_thread_mutex_lock(fetcher.lock);
-    fetcher.stopping = 1;
-    apr_atomic_set32(&fetches_cancelled, 1);
-    apr_thread_cond_broadcast(fetcher.wake);
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_thread_join(&rv, fetcher.thread);
-    apr_thread_mutex_lock(fetcher.lock);
-    for (iss = fetcher.queue; iss; iss = fetcher.queue) {
-        fetcher.queue = iss->queue_next;
-        iss->queue_next = NULL;
-        iss->queued = 0;
-    }
-    fetcher.thread = NULL;
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_atomic_set32(&fetches_cancelled, 0);
-    return APR_SUCCESS;
-}
-
-apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool)
-{
-    static apr_pool_t *process_pool;    /* the lock and the condition */
-    sigset_t all, saved;
-    apr_status_t rv;
-
-    if (apr_atomic_read32(&fetcher_on))
-        return APR_EEXIST;
-    if (!process_pool) {
-        if ((rv = apr_pool_create(&process_pool, NULL)) != APR_SUCCESS)
-            return rv;
-        apr_pool_tag(process_pool, "rxa_fetcher");
-        if ((rv = apr_thread_mutex_create(&fetcher.lock,
-                                          APR_THREAD_MUTEX_DEFAULT,
-                                          process_pool)) != APR_SUCCESS
-            || (rv = apr_thread_cond_create(&fetcher.wake,
-                                            process_pool)) != APR_SUCCESS) {
-            apr_pool_destroy(process_pool);
-            process_pool = NULL;
-            return rv;
-        }
-    }
-    /* The thread takes no signal meant for the process (prefork's children
-     * stop on SIGTERM and SIGHUP): it starts with every one blocked. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-    apr_thread_mutex_lock(fetcher.lock);
-    fetcher.stopping = 0;
-    rv = apr_thread_create(&fetcher.thread, NULL, fetcher_main, NULL, pool);
-    apr_thread_mutex_unlock(fetcher.lock);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    if (rv != APR_SUCCESS)
-        return rv;
-    apr_pool_pre_cleanup_register(pool, NULL, fetcher_stop);
-    apr_atomic_set32(&fetcher_on, 1);
-    return APR_SUCCESS;
-}
-
 /* Callers that find ISS due, when it is not being fetched already: with
  * the fetcher and unless HERE, ask it; otherwise fetch here. */
 static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
@@ -871,10 +606,9 @@ static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
 {
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
         return;
-    if (issuer_snap(iss) == snap && now >= iss->next_try) {
-        if (!here && apr_atomic_read32(&fetcher_on))
-            fetcher_want(iss);
-        else if (snap)
+    if (issuer_snap(iss) == snap && now >= iss->next_try
+        && (here || !rxa_fetcher_want(&iss->job))) {
+        if (snap)
             refresh_locked(iss, snap, now);
         else
             retry_locked(iss, now);
