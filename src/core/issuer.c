@@ -600,20 +600,25 @@ static void issuer_job(rxa_fetch_job_t *job)
 }
 
 /* Callers that find ISS due, when it is not being fetched already: with
- * the fetcher and unless HERE, ask it; otherwise fetch here. */
-static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
-                       apr_time_t now, int here)
+ * the fetcher and unless HERE, ask it; otherwise fetch here. Whether it
+ * fetched here. */
+static int issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
+                      apr_time_t now, int here)
 {
+    int fetched = 0;
+
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
-        return;
+        return 0;
     if (issuer_snap(iss) == snap && now >= iss->next_try
         && (here || !rxa_fetcher_want(&iss->job))) {
         if (snap)
             refresh_locked(iss, snap, now);
         else
             retry_locked(iss, now);
+        fetched = 1;
     }
     apr_thread_mutex_unlock(iss->lock);
+    return fetched;
 }
 
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
@@ -624,13 +629,16 @@ rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
     /* Unavailable: one caller retries when due (or asks the fetcher to),
      * the others answer 503. A key change another process found is
      * fetched here, like an unknown kid: this caller is not to verify
-     * with a key set known to be old. */
+     * with a key set known to be old. Due for a periodic refresh, callers
+     * go on with the snapshot they have until the new one is there. */
     if (!snap || refresh_due(iss, snap, now)) {
-        issuer_due(iss, snap, now,
-                   snap && snap->key_gen != apr_atomic_read32(iss->key_gen));
-        if (snap)
-            snap_unref(snap);
-        snap = issuer_snap_ref(iss);
+        int here = snap && snap->key_gen != apr_atomic_read32(iss->key_gen);
+
+        if (issuer_due(iss, snap, now, here) || !snap) {
+            if (snap)
+                snap_unref(snap);
+            snap = issuer_snap_ref(iss);
+        }
     }
     return snap_hand_over(snap, holder);
 }
