@@ -36,6 +36,12 @@ typedef struct rxa_issuer {
      * one reference. Each snapshot lives in a pool of its own, destroyed
      * when its last holder lets go. */
     void *volatile snap;
+    /* Copies of what callers that only compare snapshots need, read with
+     * no lock and no reference: the current snapshot's serial (0: none)
+     * and its key generation, and when it falls due for a refresh. */
+    volatile apr_uint64_t cur_serial;
+    volatile apr_uint32_t cur_key_gen;
+    volatile apr_time_t cur_due;
     /* Held for an instant: to replace snap, to take a reference on it, and
      * around last_err. */
     apr_thread_mutex_t *snap_lock;
@@ -87,6 +93,14 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
  * refresh). Compare snapshots by their serial, never by address. */
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
                                   apr_pool_t *holder);
+
+/* The serial of ISS's current snapshot, for a caller that only compares it
+ * with one it remembers: while that snapshot is usable and not due for a
+ * refresh, read without a lock or a reference (the request path's cost);
+ * otherwise what rxa_issuer_get with HOLDER makes of it. 0 while ISS is
+ * unavailable. */
+apr_uint64_t rxa_issuer_serial(rxa_issuer_t *iss, apr_time_t now,
+                               apr_pool_t *holder);
 
 /* Why ISS is not usable, copied into POOL (NULL when it is, or has not been
  * tried yet). Safe while the fetcher may change it. */

@@ -307,10 +307,8 @@ static conn_rec *memo_conn(request_rec *r)
 /* Whether E was made under its issuer's current snapshot. */
 static int memo_snapshot_holds(request_rec *r, const memo_entry_t *e)
 {
-    const rxa_issuer_snap_t *snap = rxa_issuer_get(e->who.provider->iss,
-                                                   apr_time_now(), r->pool);
-
-    return snap && snap->serial == e->serial;
+    return rxa_issuer_serial(e->who.provider->iss, apr_time_now(), r->pool)
+        == e->serial;
 }
 
 /* An entry of R's connection memo that holds for R; copied into WHO. */
@@ -606,7 +604,7 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
 
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        if (p->iss && rxa_issuer_get(p->iss, now, r->pool))
+        if (p->iss && rxa_issuer_serial(p->iss, now, r->pool))
             up++;
         else if (!*why)
             *why = apr_psprintf(r->pool, "provider %s: %s", p->name,

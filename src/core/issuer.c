@@ -137,12 +137,32 @@ static rxa_issuer_snap_t *snap_hand_over(rxa_issuer_snap_t *snap,
 
 /* The issuer's reference on its current snapshot goes with the
  * configuration; holders keep theirs. */
+/* The copies rxa_issuer_serial reads of SNAP (NULL: none). Under
+ * snap_lock, or at teardown; the serial is stored last, so a reader that sees it sees the
+ * rest at least as new (a reader between the stores at worst takes the
+ * full path once). */
+static void issuer_mirror(rxa_issuer_t *iss, const rxa_issuer_snap_t *snap)
+{
+    apr_time_t due = 0;
+
+    if (snap) {
+        due = snap->keys_fetched + RXA_JWKS_MAX_AGE;
+        if (snap->fetched + RXA_METADATA_MAX_AGE < due)
+            due = snap->fetched + RXA_METADATA_MAX_AGE;
+        __atomic_store_n(&iss->cur_key_gen, snap->key_gen, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&iss->cur_due, due, __ATOMIC_RELAXED);
+    __atomic_store_n(&iss->cur_serial, snap ? snap->serial : 0,
+                     __ATOMIC_RELEASE);
+}
+
 static apr_status_t issuer_cleanup(void *data)
 {
     rxa_issuer_t *iss = data;
     rxa_issuer_snap_t *snap = issuer_snap(iss);
 
     __atomic_store_n(&iss->snap, NULL, __ATOMIC_RELEASE);
+    issuer_mirror(iss, NULL);
     if (snap)
         snap_unref(snap);
     apr_pool_destroy(iss->pool);
@@ -272,6 +292,7 @@ static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
     iss->last_err[0] = '\0';
     old = issuer_snap(iss);
     __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
+    issuer_mirror(iss, snap);
     apr_thread_mutex_unlock(iss->snap_lock);
     if (old)
         snap_unref(old);
@@ -641,4 +662,18 @@ rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
         }
     }
     return snap_hand_over(snap, holder);
+}
+
+apr_uint64_t rxa_issuer_serial(rxa_issuer_t *iss, apr_time_t now,
+                               apr_pool_t *holder)
+{
+    apr_uint64_t serial = __atomic_load_n(&iss->cur_serial, __ATOMIC_ACQUIRE);
+    const rxa_issuer_snap_t *snap;
+
+    if (serial && now < __atomic_load_n(&iss->cur_due, __ATOMIC_RELAXED)
+        && __atomic_load_n(&iss->cur_key_gen, __ATOMIC_RELAXED)
+           == apr_atomic_read32(iss->key_gen))
+        return serial;
+    snap = rxa_issuer_get(iss, now, holder);
+    return snap ? snap->serial : 0;
 }

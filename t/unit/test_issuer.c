@@ -382,6 +382,47 @@ START_TEST(held_snapshot_outlives_its_replacement)
 }
 END_TEST
 
+/* rxa_issuer_serial: the current snapshot's serial without a reference
+ * while it is not due; when due, the same refresh rxa_issuer_get makes. */
+START_TEST(serial_follows_the_current_snapshot)
+{
+    mini_idp_t m;
+    apr_thread_t *server = mini_idp_start(&m);
+    apr_time_t now = apr_time_now();
+    apr_pool_t *conf, *request;
+    rxa_issuer_t *iss;
+    rxa_issuer_snap_t *snap, *fresh;
+    apr_status_t rv;
+
+    apr_pool_create(&conf, rxa_test_pool);
+    apr_pool_create(&request, rxa_test_pool);
+    iss = rxa_issuer_create(conf, m.issuer, NULL, 2000);
+    ck_assert_int_eq(rxa_issuers_discover(conf, &iss, 1, now), 0);
+    snap = rxa_issuer_get(iss, now, request);
+    ck_assert_ptr_nonnull(snap);
+    ck_assert(rxa_issuer_serial(iss, now, request) == snap->serial);
+    ck_assert(rxa_issuer_serial(iss, now + RXA_JWKS_MAX_AGE / 2, request)
+              == snap->serial);
+    ck_assert_uint_eq(apr_atomic_read32(&m.discovery), 1);
+
+    /* a new key set: a new serial */
+    fresh = rxa_issuer_refresh_keys(iss, now + RXA_JWKS_MIN_INTERVAL, request);
+    ck_assert(fresh->serial > snap->serial);
+    ck_assert(rxa_issuer_serial(iss, now, request) == fresh->serial);
+
+    /* due for the daily refresh: fetched, as by rxa_issuer_get */
+    ck_assert(rxa_issuer_serial(iss, now + RXA_METADATA_MAX_AGE, request)
+              > fresh->serial);
+    ck_assert_uint_eq(apr_atomic_read32(&m.discovery), 2);
+
+    /* gone with the configuration */
+    apr_pool_destroy(conf);
+    apr_pool_destroy(request);
+    apr_socket_shutdown(m.sock, APR_SHUTDOWN_READWRITE);
+    apr_thread_join(&rv, server);
+}
+END_TEST
+
 /* The last error is a copy, and a long one is cut, not grown into. */
 START_TEST(last_error_is_bounded)
 {
@@ -414,6 +455,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, periodic_refresh_in_the_fetcher);
     tcase_add_test(tc, refreshes_free_what_they_replace);
     tcase_add_test(tc, held_snapshot_outlives_its_replacement);
+    tcase_add_test(tc, serial_follows_the_current_snapshot);
     tcase_add_test(tc, last_error_is_bounded);
     suite_add_tcase(s, tc);
     return s;
