@@ -6,7 +6,7 @@
 #include <openssl/rand.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_origin.h"
+#include "rxa_query.h"
 #include "rxa_random.h"
 
 /* Short random id shown on an error page and written in the matching
