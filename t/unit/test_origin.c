@@ -46,12 +46,47 @@ START_TEST(origins)
 }
 END_TEST
 
+/* The origin of a URL's head and where the rest starts: the same origin
+ * rxa_origin_normalize gives, and the same refusals. */
+START_TEST(origin_split)
+{
+    static const struct { const char *in, *origin, *rest; } good[] = {
+        { "https://App.Example.COM:443/x?y#z", "https://app.example.com",
+          "/x?y#z" },
+        { "http://a.example:8080?q=/", "http://a.example:8080", "?q=/" },
+        { "HTTPS://[::1]#f", "https://[::1]", "#f" },
+        { "https://a.example", "https://a.example", "" },
+    };
+    static const char *const bad[] = {
+        "ftp://a.example/", "https://u@a.example/", "https://a.example:/x",
+        "https://a.example./x", "/x", "",
+    };
+    apr_pool_t *p = rxa_test_pool;
+    const char *o, *n, *e;
+    apr_size_t i, rest;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ck_assert_ptr_null(rxa_origin_split(p, good[i].in, &o, &rest));
+        ck_assert_str_eq(o, good[i].origin);
+        ck_assert_str_eq(good[i].in + rest, good[i].rest);
+        ck_assert_int_eq(rxa_origin_normalize(p, good[i].in, &n, &e),
+                         APR_SUCCESS);
+        ck_assert_str_eq(n, o);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        e = rxa_origin_split(p, bad[i], &o, &rest);
+        ck_assert_msg(e && !strncmp(e, "RXA041", 6), "case %d", (int)i);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("origin");
     TCase *tc = rxa_tcase("origin");
 
     tcase_add_test(tc, origins);
+    tcase_add_test(tc, origin_split);
     suite_add_tcase(s, tc);
     return s;
 }
