@@ -11,9 +11,9 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_cookie.h"
-#include "rxa_discovery.h"
 #include "rxa_forwarded.h"
 #include "rxa_host.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"

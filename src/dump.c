@@ -4,8 +4,8 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
 #include "rxa_host.h"
+#include "rxa_issuer.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */

@@ -13,8 +13,8 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_claims.h"
-#include "rxa_discovery.h"
 #include "rxa_http.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_query.h"
