@@ -17,6 +17,8 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"
+#include "rxa_query.h"
+#include "rxa_redirect.h"
 #include "rxa_util.h"
 #include "rxa_vcache.h"
 

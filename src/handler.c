@@ -12,9 +12,10 @@
 #include "rxa_cookie.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_origin.h"
 #include "rxa_pkce.h"
+#include "rxa_query.h"
 #include "rxa_random.h"
+#include "rxa_redirect.h"
 #include "rxa_session.h"
 
 #define LOGIN_COOKIE_PREFIX "__Secure-reflex_login_"

@@ -17,7 +17,7 @@
 #include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
-#include "rxa_origin.h"
+#include "rxa_query.h"
 #include "rxa_token_response.h"
 
 #define USERINFO_MAX (256 * 1024)
