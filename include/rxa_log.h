@@ -4,6 +4,20 @@
  * start-up (rxa_log_set), tests and tools hand it their own. Levels use the
  * syslog numbers httpd's APLOG_* also use. Every message starts with its own
  * tag, "RXA0nnnn: ", and never carries a token, code, secret or cookie value.
+ * A tag is used once (t/guard/log_tags.py checks it); a new message takes
+ * the next free number of its file's range:
+ *   RXA000xx-RXA002xx  the httpd glue (mod_reflex_auth.c and src/)
+ *   RXA010xx           json.c            RXA011xx  http.c
+ *   RXA020xx           provider.c        RXA021xx  metadata.c, issuer.c,
+ *                                                  fetcher.c
+ *   RXA030xx           jwk.c             RXA032xx  alg.c, jws.c
+ *   RXA033xx           claims.c          RXA035xx  seal.c
+ *   RXA037xx           random.c, pkce.c
+ *   RXA040xx           cookie.c          RXA041xx  redirect.c, query.c,
+ *                                                  origin.c (URLs)
+ *   RXA050xx           host.c, forwarded.c, origin.c (the request's origin)
+ *   RXA060xx           template.c        RXA070xx  token_response.c
+ *   RXA08xxx and up    free, for new core files
  */
 #ifndef RXA_LOG_H
 #define RXA_LOG_H

@@ -410,7 +410,7 @@ apr_status_t rxa_template_builtin(apr_pool_t *pool, rxa_page_kind_e kind,
     if (!name || !(src = rxa_embedded_file(apr_pstrcat(pool, name, ".html",
                                                        NULL), &len))) {
         if (err)
-            *err = apr_psprintf(pool, "RXA00182: no built-in page of kind "
+            *err = apr_psprintf(pool, "RXA06012: no built-in page of kind "
                                 "%d", (int)kind);
         return APR_EINVAL;
     }

@@ -509,7 +509,7 @@ START_TEST(builtin_pages)
     ck_assert_int_eq(rxa_template_builtin(rxa_test_pool, RXA_PAGE_NKINDS, &t,
                                           &err), APR_EINVAL);
     ck_assert_ptr_null(t);
-    ck_assert_msg(!strncmp(err, "RXA00182: ", 10), "%s", err);
+    ck_assert_msg(!strncmp(err, "RXA06012: ", 10), "%s", err);
 }
 END_TEST
 
