@@ -419,10 +419,12 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             "&state=", state ? state : "", NULL);
     }
     if (s) {
+        const char *sub = rxa_id_token_sub(r->pool, s->id_token);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00053: logout: "
-                      "provider %s", s->provider);
+                      "provider %s, sub %s", s->provider,
+                      sub ? ap_escape_logitem(r->pool, sub) : "unknown");
         rxa_audit(r, RXA_AUDIT_LOGOUT, RXA_AUDIT_SUCCESS, RXA_AUDIT_R_NONE,
-                  s->provider, NULL, NULL);
+                  s->provider, sub, NULL);
     }
     /* no end_session_endpoint: the administrator's logout page, if any */
     if (location == redirect_to && sc->pages[RXA_PAGE_LOGOUT])

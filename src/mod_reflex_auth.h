@@ -144,6 +144,9 @@ const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p,
                                const struct rxa_issuer_snap *snap,
                                const char *access_token, const char *sub);
+/* The sub of an ID token that this module sealed in a cookie, without a
+ * second check; NULL when it does not decode. */
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
 json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
                             const rxa_provider_t *p,
                             const struct rxa_issuer_snap *snap,

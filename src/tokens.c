@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_b64url.h"
 #include "rxa_claims.h"
 #include "rxa_discovery.h"
 #include "rxa_http.h"
@@ -317,6 +318,25 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
                       "userinfo not used for this request: %s", p->name, why);
     return info;
+}
+
+/* The sub of an ID token this module sealed in a cookie itself (so it was
+ * verified when stored): read without checking its signature or claims
+ * again, which may have expired since. NULL when it does not decode. */
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+{
+    const char *dot1 = strchr(id_token, '.'), *dot2, *err;
+    unsigned char *payload;
+    apr_size_t len;
+    json_t *claims;
+
+    if (!dot1 || !(dot2 = strchr(dot1 + 1, '.'))
+        || rxa_b64url_decode(pool, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
+                             &payload, &len) != APR_SUCCESS
+        || !(claims = rxa_json_parse_object(pool, (const char *)payload, len,
+                                            RXA_JWS_MAX_LEN, &err)))
+        return NULL;
+    return rxa_json_get_str(claims, "sub");
 }
 
 json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
