@@ -316,13 +316,25 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     m->who.exported = identity_exports(pool, &m->who);
 }
 
+rxa_request_state_t *rxa_request_state(request_rec *r)
+{
+    rxa_request_state_t *st = ap_get_module_config(r->request_config,
+                                                   &reflex_auth_module);
+
+    if (!st) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        ap_set_module_config(r->request_config, &reflex_auth_module, st);
+    }
+    return st;
+}
+
 /* The signed-in identity of this request, if any; cookies that fail are
  * cleared (SPEC 6). Cached on the request. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who)
 {
-    rxa_identity_t *cached = ap_get_module_config(r->request_config,
-                                                  &reflex_auth_module);
+    rxa_request_state_t *st = rxa_request_state(r);
+    rxa_identity_t *cached = st->who;
     apr_int64_t now = apr_time_sec(apr_time_now());
     int i;
 
@@ -330,8 +342,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         *who = cached->session ? cached : NULL;
         return OK;
     }
-    cached = apr_pcalloc(r->pool, sizeof(*cached));
-    ap_set_module_config(r->request_config, &reflex_auth_module, cached);
+    cached = st->who = apr_pcalloc(r->pool, sizeof(*cached));
     *who = NULL;
     if (memo_get(r, sc, now, cached)) {
         *who = cached;

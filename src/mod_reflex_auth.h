@@ -88,6 +88,23 @@ typedef struct rxa_identity {
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
 
+/* A Require reflex-* line that failed: the claim it asked for or the
+ * provider the user signed in with. */
+typedef struct rxa_denial {
+    rxa_audit_reason_e reason;              /* claim_ or provider_mismatch */
+    const char *what;
+} rxa_denial_t;
+
+/* What the module keeps on one request_rec (its request_config); a
+ * subrequest or an internal redirect has its own. */
+typedef struct rxa_request_state {
+    rxa_identity_t *who;                    /* NULL: not identified yet */
+    rxa_audit_reason_e denied;              /* why the first Require reflex-*
+                                             * line that failed did;
+                                             * RXA_AUDIT_R_NONE: none did */
+    apr_array_header_t *denials;            /* rxa_denial_t, in order */
+} rxa_request_state_t;
+
 /* config.c */
 extern const command_rec rxa_cmds[];
 void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s);
@@ -120,6 +137,8 @@ int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
                        const char **origin);
+/* R's state, made on first use. */
+rxa_request_state_t *rxa_request_state(request_rec *r);
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who);
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,

@@ -80,3 +80,32 @@ def test_logout_line_names_the_sign_in_that_ended(httpd_factory, idp_factory, ht
     assert logouts[0]["outcome"] == "success"
     assert logouts[0]["provider"] == "generic" and logouts[0]["sub"] == "alice", logouts[0]
 
+
+def test_require_any_audits_only_the_final_denial(httpd_factory, idp_factory, http_session):
+    httpd, idp = start(httpd_factory, idp_factory)
+    # httpd's own line for the one request that ends denied
+    httpd.expect_log(r"AH01631: user .* authorization failure", min_count=1, max_count=1)
+    sign_in(http_session, httpd)
+    for path in ("/either/", "/either-user/"):
+        r = http_session.get(httpd.https_url(path), headers=HTML)
+        assert r.status_code == 200, path
+    assert not [l for l in audit_lines(httpd) if l["event"] == "access_denied"]
+    assert "RXA00082" not in httpd.log_text() and "RXA00083" not in httpd.log_text()
+    # a real denial is audited, once, with what the user is
+    r = http_session.get(httpd.https_url("/admins/"), headers=HTML)
+    assert r.status_code == 403
+    denied = [l for l in audit_lines(httpd) if l["event"] == "access_denied"]
+    assert len(denied) == 1, denied
+    assert denied[0]["reason"] == "claim_mismatch"
+    assert denied[0]["provider"] == "generic" and denied[0]["sub"] == "alice"
+    assert httpd.log_text().count("RXA00082") == 1
+
+
+def test_missing_remote_user_claim_is_named(httpd_factory, idp_factory, http_session):
+    httpd, idp = start(httpd_factory, idp_factory)
+    httpd.expect_log(r"RXA00063: \[error id [0-9a-f]+\] the signed-in user has no "
+                     r"claim nickname for REMOTE_USER", min_count=1, max_count=1)
+    sign_in(http_session, httpd)
+    r = http_session.get(httpd.https_url("/by-nickname/"), headers=HTML)
+    assert r.status_code == 403
+    assert "(null)" not in httpd.log_text()
