@@ -19,6 +19,7 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"
+#include "rxa_singleflight.h"
 #include "rxa_token_response.h"
 
 #define USERINFO_MAX (256 * 1024)
@@ -244,26 +245,48 @@ const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
     return NULL;
 }
 
-json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const rxa_session_t *s, const char *sub)
+/* Userinfo for S's access token, if it names SUB (the ID token's): the
+ * claims, or NULL with *WHY (NULL when another subject was logged). */
+static json_t *userinfo_fetch_same_sub(request_rec *r, const rxa_srv_conf_t *sc,
+                                       const rxa_provider_t *p,
+                                       const rxa_issuer_snap_t *snap,
+                                       const rxa_session_t *s, const char *sub,
+                                       const char **why)
 {
-    const char *key, *why = NULL, *usub;
+    json_t *info = userinfo_fetch(r, sc, snap, s->access_token, why);
+    const char *usub;
+
+    if (info && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider "
+                      "%s: userinfo names another subject than the ID "
+                      "token; ignored", p->name);
+        *why = NULL;
+        return NULL;
+    }
+    return info;
+}
+
+/* Userinfo through this process's cache: kept claims, a fetch in flight
+ * waited for, or this request's own fetch, kept for the others. */
+static json_t *userinfo_shared(request_rec *r, const rxa_srv_conf_t *sc,
+                               const rxa_provider_t *p,
+                               const rxa_issuer_snap_t *snap,
+                               const rxa_session_t *s, const char *sub,
+                               const char **why)
+{
+    const char *key;
     userinfo_entry_t *e;
     apr_time_t now = apr_time_now();
     json_t *info = NULL;
     int waited = 0, fetch = 0;
 
-    if (!snap->md->userinfo_endpoint || !userinfo_lock)
-        return NULL;
     key = token_digest(r->pool, p->name, s->access_token);
     apr_thread_mutex_lock(userinfo_lock);
     for (;;) {
         e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
         if (e && e->json && now - e->fetched <= USERINFO_MAX_AGE) {
             info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
-                                         USERINFO_MAX, &why);
+                                         USERINFO_MAX, why);
             break;
         }
         /* another request of this process is fetching them: wait for it,
@@ -278,7 +301,7 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
         /* the fetch waited for failed (or its entry was dropped): this
          * request goes without, as it would after a failed fetch of its own */
         if (waited && !e) {
-            why = "the fetch this request waited for brought no claims";
+            *why = "the fetch this request waited for brought no claims";
             break;
         }
         /* this request fetches; others for the same token wait */
@@ -299,14 +322,7 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
     apr_thread_mutex_unlock(userinfo_lock);
 
     if (fetch) {
-        if ((info = userinfo_fetch(r, sc, snap, s->access_token, &why))
-            && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider "
-                          "%s: userinfo names another subject than the ID "
-                          "token; ignored", p->name);
-            info = NULL;
-            why = NULL;
-        }
+        info = userinfo_fetch_same_sub(r, sc, p, snap, s, sub, why);
         apr_thread_mutex_lock(userinfo_lock);
         userinfo_store(key, info, now);
         apr_thread_mutex_unlock(userinfo_lock);
@@ -314,6 +330,22 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider "
                           "%s: userinfo fetched for this process", p->name);
     }
+    return info;
+}
+
+json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p,
+                            const rxa_issuer_snap_t *snap,
+                            const rxa_session_t *s, const char *sub)
+{
+    const char *why = NULL;
+    json_t *info;
+
+    if (!snap->md->userinfo_endpoint)
+        return NULL;
+    /* a process without the cache (RXA00141) fetches per request */
+    info = userinfo_lock ? userinfo_shared(r, sc, p, snap, s, sub, &why)
+                         : userinfo_fetch_same_sub(r, sc, p, snap, s, sub, &why);
     if (!info && why)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
                       "userinfo not used for this request: %s", p->name, why);
@@ -419,28 +451,36 @@ const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
 
 /* --- refresh, coalesced per process ----------------------------------------- */
 
-typedef struct refresh_entry {
-    apr_pool_t *pool;
-    int done;
-    const char *why;               /* failure, NULL on success */
-    rxa_session_t s;               /* the new session */
-    apr_time_t finished;
-} refresh_entry_t;
+#define REFRESH_MAX_ENTRIES 4096
 
-static apr_pool_t *refresh_pool;
-static apr_thread_mutex_t *refresh_lock;
-static apr_thread_cond_t *refresh_done;
-static apr_hash_t *refresh_table;
+/* NULL: this process could not make its table, and refreshes each go to
+ * the IdP on their own. */
+static rxa_singleflight_t *refreshes;
 
 void rxa_tokens_child_init(apr_pool_t *pchild)
 {
-    apr_pool_create(&refresh_pool, pchild);
-    apr_thread_mutex_create(&refresh_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    apr_thread_cond_create(&refresh_done, pchild);
-    refresh_table = apr_hash_make(refresh_pool);
-    apr_pool_create(&userinfo_pool, pchild);
-    apr_thread_mutex_create(&userinfo_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    apr_thread_cond_create(&userinfo_done, pchild);
+    apr_status_t rv;
+
+    rv = rxa_singleflight_create(pchild, REFRESH_SHARE_TIME,
+                                 REFRESH_MAX_ENTRIES, &refreshes);
+    if (rv != APR_SUCCESS)
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, rv, pchild, "RXA00140: "
+                      "refreshes are not coalesced in this process: "
+                      "concurrent requests with the same refresh token each "
+                      "refresh it");
+    /* without its lock, condition or pool, userinfo is fetched per request */
+    if ((rv = apr_pool_create(&userinfo_pool, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_mutex_create(&userinfo_lock,
+                                         APR_THREAD_MUTEX_DEFAULT,
+                                         userinfo_pool)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&userinfo_done, userinfo_pool))
+           != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, rv, pchild, "RXA00141: "
+                      "userinfo is not cached in this process: each request "
+                      "that needs its claims fetches them");
+        userinfo_lock = NULL;
+        return;
+    }
     userinfo_table = apr_hash_make(userinfo_pool);
 }
 
@@ -456,26 +496,6 @@ static const char *token_digest(apr_pool_t *pool, const char *prefix,
     hex = apr_palloc(pool, len * 2 + 1);
     ap_bin2hex(md, len, hex);
     return apr_pstrcat(pool, prefix, ":", hex, NULL);
-}
-
-/* Forget finished refreshes nobody can still be waiting for. */
-static void refresh_expire(apr_time_t now)
-{
-    apr_hash_index_t *hi = apr_hash_first(NULL, refresh_table);
-
-    while (hi) {
-        const void *key;
-        void *val;
-        refresh_entry_t *e;
-
-        apr_hash_this(hi, &key, NULL, &val);
-        hi = apr_hash_next(hi);
-        e = val;
-        if (e->done && now - e->finished > REFRESH_SHARE_TIME) {
-            apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
-            apr_pool_destroy(e->pool);
-        }
-    }
 }
 
 static void session_copy(apr_pool_t *pool, rxa_session_t *to,
@@ -509,59 +529,60 @@ static const char *refresh_call(request_rec *r, const rxa_srv_conf_t *sc,
     return rxa_session_from_tokens(r, sc, p, snap, resp, old, NULL, s, &claims);
 }
 
+typedef struct refresh_baton {
+    request_rec *r;
+    const rxa_srv_conf_t *sc;
+    const rxa_provider_t *p;
+    const rxa_issuer_snap_t *snap;
+    const rxa_session_t *old;
+} refresh_baton_t;
+
+/* The one call to the IdP for a refresh token (rxa_singleflight_call_fn). */
+static apr_status_t refresh_run(void *baton, apr_pool_t *pool, void **result,
+                                const char **err, apr_time_t *valid_until)
+{
+    const refresh_baton_t *b = baton;
+    rxa_session_t *s = apr_pcalloc(pool, sizeof(*s));
+    const char *why = refresh_call(b->r, b->sc, b->p, b->snap, b->old, s);
+
+    ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, b->r,
+                  "RXA00090: provider %s: token refresh %s%s", b->p->name,
+                  why ? "failed: " : "done", why ? why : "");
+    rxa_audit(b->r, RXA_AUDIT_TOKEN_REFRESH, why ? RXA_AUDIT_FAILURE
+              : RXA_AUDIT_SUCCESS, why ? RXA_AUDIT_R_REFRESH_FAILED
+              : RXA_AUDIT_R_NONE, b->p->name, NULL, NULL);
+    if (why) {
+        *err = why;
+        return APR_EGENERAL;
+    }
+    *result = s;
+    /* a result whose access token has expired in turn is not shared: a
+     * later request needs a refresh of its own */
+    *valid_until = apr_time_from_sec(s->expires_at);
+    return APR_SUCCESS;
+}
+
+static void *session_dup(apr_pool_t *pool, const void *from)
+{
+    rxa_session_t *to = apr_pcalloc(pool, sizeof(*to));
+
+    session_copy(pool, to, from);
+    return to;
+}
+
 const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
                         const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
                         const rxa_session_t *old, rxa_session_t **out)
 {
-    const char *key = token_digest(r->pool, p->name, old->refresh_token);
-    refresh_entry_t *e;
-    rxa_session_t s;
-    const char *why;
-    apr_pool_t *pool;
+    refresh_baton_t b = { r, sc, p, snap, old };
+    void *fresh = NULL;
+    const char *why = NULL;
 
-    apr_thread_mutex_lock(refresh_lock);
-    e = apr_hash_get(refresh_table, key, APR_HASH_KEY_STRING);
-    /* a result too old to share, or one whose access token has expired in
-     * turn: this request needs a refresh of its own */
-    if (e && e->done && (apr_time_now() - e->finished > REFRESH_SHARE_TIME
-                         || (!e->why && e->s.expires_at
-                             <= apr_time_sec(apr_time_now())))) {
-        apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
-        apr_pool_destroy(e->pool);
-        e = NULL;
-    }
-    if (!e) {
-        refresh_expire(apr_time_now());
-        apr_pool_create(&pool, refresh_pool);
-        e = apr_pcalloc(pool, sizeof(*e));
-        e->pool = pool;
-        apr_hash_set(refresh_table, apr_pstrdup(pool, key),
-                     APR_HASH_KEY_STRING, e);
-        apr_thread_mutex_unlock(refresh_lock);
-
-        why = refresh_call(r, sc, p, snap, old, &s);
-        ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, r,
-                      "RXA00090: provider %s: token refresh %s%s", p->name,
-                      why ? "failed: " : "done", why ? why : "");
-        rxa_audit(r, RXA_AUDIT_TOKEN_REFRESH, why ? RXA_AUDIT_FAILURE
-                  : RXA_AUDIT_SUCCESS, why ? RXA_AUDIT_R_REFRESH_FAILED
-                  : RXA_AUDIT_R_NONE, p->name, NULL, NULL);
-
-        apr_thread_mutex_lock(refresh_lock);
-        e->why = why ? apr_pstrdup(e->pool, why) : NULL;
-        if (!why)
-            session_copy(e->pool, &e->s, &s);
-        e->finished = apr_time_now();
-        e->done = 1;
-        apr_thread_cond_broadcast(refresh_done);
-    }
-    while (!e->done)
-        apr_thread_cond_wait(refresh_done, refresh_lock);
-    why = e->why ? apr_pstrdup(r->pool, e->why) : NULL;
-    if (!why) {
-        *out = apr_pcalloc(r->pool, sizeof(**out));
-        session_copy(r->pool, *out, &e->s);
-    }
-    apr_thread_mutex_unlock(refresh_lock);
-    return why;
+    if (rxa_singleflight_do(refreshes, r->pool,
+                            token_digest(r->pool, p->name, old->refresh_token),
+                            refresh_run, &b, session_dup, &fresh, &why, NULL)
+        != APR_SUCCESS)
+        return why ? why : "the refresh failed";
+    *out = fresh;
+    return NULL;
 }
