@@ -453,11 +453,8 @@ static const char *claim_text(apr_pool_t *pool, const json_t *v)
 
     if (json_is_string(v))
         out = json_string_value(v);
-    else if (json_is_integer(v) || json_is_boolean(v) || json_is_real(v)) {
-        char *t = json_dumps(v, JSON_ENCODE_ANY);
-        out = apr_pstrdup(pool, t);
-        free(t);
-    }
+    else if (json_is_integer(v) || json_is_boolean(v) || json_is_real(v))
+        out = rxa_json_text(pool, v, JSON_ENCODE_ANY);
     else if (json_is_array(v)) {
         apr_array_header_t *parts = apr_array_make(pool, 4, sizeof(char *));
         size_t i;
@@ -563,23 +560,26 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
         ? "/" : r->unparsed_uri;
     const char *login = apr_pstrcat(r->pool, sc->login_path, "?redirect_to=",
                                     rxa_url_encode(r->pool, back), NULL);
+    json_t *body;
+    char *text;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (request_is_navigation(r)) {
         apr_table_setn(r->headers_out, "Location", login);
         return HTTP_MOVED_TEMPORARILY;
     }
+    body = rxa_json_pool_own(r->pool, json_pack("{s:b, s:s}", "authenticated",
+                                                 0, "login_url", login));
+    if (!(text = rxa_json_text(r->pool, body, JSON_COMPACT))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, "RXA00143: the "
+                      "401 answer's JSON body could not be made");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", RXA_AUTH_TYPE);
     r->status = HTTP_UNAUTHORIZED;
     ap_set_content_type(r, "application/json");
-    if (!r->header_only) {
-        json_t *body = json_pack("{s:b, s:s}", "authenticated", 0,
-                                 "login_url", login);
-        char *text = json_dumps(body, JSON_COMPACT);
+    if (!r->header_only)
         ap_rputs(text, r);
-        free(text);
-        json_decref(body);
-    }
     return DONE;
 }
 
@@ -638,11 +638,12 @@ int rxa_check_authn(request_rec *r)
     if (!who)
         return unauthenticated(r, sc);
     claim = rxa_dir_conf(r)->remote_user_claim;
-    if (who->exported && (!claim || !strcmp(claim, export_map[EXPORT_SUB].claim)))
+    if (!claim)
+        claim = RXA_DEFAULT_REMOTE_USER_CLAIM;
+    if (who->exported && !strcmp(claim, export_map[EXPORT_SUB].claim))
         user = who->exported[EXPORT_SUB];
     else
-        user = claim_text(r->pool, json_object_get(who->claims, claim ? claim
-                                                   : RXA_DEFAULT_REMOTE_USER_CLAIM));
+        user = claim_text(r->pool, json_object_get(who->claims, claim));
     if (!user || !*user) {
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "

@@ -78,6 +78,7 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
     char *plain;
     rxa_cookie_attrs_t attrs;
     json_t *login;
+    apr_status_t rv = APR_SUCCESS;
     int slot;
 
     if (!snap) {
@@ -114,19 +115,19 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                       "expires", (json_int_t)(apr_time_sec(apr_time_now())
                                               + RXA_COOKIE_LOGIN_MAX_AGE));
     rxa_json_pool_own(r->pool, login);
-    plain = json_dumps(login, JSON_COMPACT);
     slot = login_next_slot(r);
-    if (rxa_seal(r->pool, sc->keyring,
-                 apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot),
-                 (const unsigned char *)plain, strlen(plain), &sealed)) {
-        free(plain);
+    if (!(plain = rxa_json_text(r->pool, login, JSON_COMPACT))
+        || (rv = rxa_seal(r->pool, sc->keyring,
+                          apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot),
+                          (const unsigned char *)plain, strlen(plain),
+                          &sealed)) != APR_SUCCESS) {
         id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00043: [error id %s] "
-                      "sealing the login state failed", id);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, plain ? rv : APR_ENOMEM, r,
+                      "RXA00043: [error id %s] sealing the login state "
+                      "failed", id);
         return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
                               "Sign-in could not start.", id);
     }
-    free(plain);
 
     attrs.path = sc->callback_path;
     attrs.max_age = RXA_COOKIE_LOGIN_MAX_AGE;
@@ -501,12 +502,15 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             json_object_set_new(body, "error_id", json_string(id));
         }
     }
+    rxa_json_pool_own(r->pool, body);
+    if (!(text = rxa_json_text(r->pool, body, JSON_COMPACT))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, "RXA00144: the "
+                      "sync answer's JSON body could not be made");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     ap_set_content_type(r, "application/json");
-    text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     if (!r->header_only)
         ap_rputs(text, r);
-    free(text);
     return DONE;
 }
 
