@@ -64,116 +64,6 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
     return OK;
 }
 
-/* --- cookies ------------------------------------------------------------------- */
-
-/* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
- * when the request has none of them. */
-static apr_status_t session_values(request_rec *r, const rxa_provider_t *p,
-                                   const char *values[RXA_CK_COUNT])
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
-    apr_status_t st[RXA_CK_COUNT];
-    int k;
-
-    if (!header)
-        return APR_NOTFOUND;
-    /* A cookie that does not read (bad chunks, repeated, a header over
-     * the cookie layer's bound) may still be there, as debris to clear. */
-    if (rxa_cookie_get_chunked_set(r->pool, header, p->cookie_names,
-                                   RXA_CK_COUNT, values, st, &err)
-        != APR_SUCCESS)
-        return APR_SUCCESS;
-    for (k = 0; k < RXA_CK_COUNT; k++)
-        if (st[k] != APR_NOTFOUND)
-            return APR_SUCCESS;
-    return APR_NOTFOUND;
-}
-
-apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
-                              const rxa_provider_t *p, rxa_session_t **s)
-{
-    const char *values[RXA_CK_COUNT];
-    apr_status_t rv;
-
-    *s = NULL;
-    if (session_values(r, p, values) != APR_SUCCESS)
-        return APR_NOTFOUND;
-    rv = rxa_session_open(r->pool, sc->keyring, p->name, values, s);
-    return rv == APR_NOTFOUND ? APR_EINVAL : rv;
-}
-
-/* The Cookie header a browser would send back for the Set-Cookie lines in
- * OUT: "Cookie: " and "name=value; " for each that is not a deletion. */
-static apr_size_t returned_cookie_len(const apr_array_header_t *out)
-{
-    apr_size_t n = sizeof("Cookie: ") - 1, len;
-    int i;
-
-    for (i = 0; i < out->nelts; i++) {
-        const char *line = APR_ARRAY_IDX(out, i, const char *), *eq;
-        len = strcspn(line, ";");
-        eq = memchr(line, '=', len);
-        if (eq && eq + 1 < line + len)
-            n += len + 2;
-    }
-    return n;
-}
-
-apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                                     const rxa_session_t *s, const char **why)
-{
-    const char *values[RXA_CK_COUNT], *err;
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
-    apr_size_t len;
-    apr_status_t rv;
-    int k, i;
-
-    if ((rv = rxa_session_seal(r->pool, sc->keyring, s, values)) != APR_SUCCESS) {
-        *why = "RXA00064: the session could not be sealed";
-        return rv;
-    }
-    for (k = 0; k < RXA_CK_COUNT; k++) {
-        rv = rxa_cookie_set_chunked(r->pool,
-                                    rxa_session_cookie_name(r->pool, s->provider, k),
-                                    values[k], &rxa_cookie_auth_attrs, header,
-                                    out, &err);
-        if (rv != APR_SUCCESS) {
-            *why = apr_pstrcat(r->pool, "RXA00061: session cookie not set: ",
-                               err, NULL);
-            return APR_ENOSPC;  /* its checks pass for a sealed value */
-        }
-    }
-    /* Cookies httpd would refuse to read back would fail every later
-     * request with a 400: better an error page now (SPEC 5). */
-    if ((len = returned_cookie_len(out)) > (apr_size_t)r->server->limit_req_fieldsize) {
-        *why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
-                            "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
-                            "LimitRequestFieldSize (%d)", len,
-                            r->server->limit_req_fieldsize);
-        return APR_ENOSPC;
-    }
-    for (i = 0; i < out->nelts; i++)
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       APR_ARRAY_IDX(out, i, const char *));
-    return APR_SUCCESS;
-}
-
-void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p)
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
-    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
-    int k, i;
-
-    for (k = 0; k < RXA_CK_COUNT; k++)
-        rxa_cookie_delete_chunked(r->pool, p->cookie_names[k],
-                                  &rxa_cookie_auth_attrs, header, out, &err);
-    for (i = 0; i < out->nelts; i++)
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       APR_ARRAY_IDX(out, i, const char *));
-}
-
 /* --- identity -------------------------------------------------------------------- */
 
 /* Cookie sets already opened and verified in this process (issue 8): the
@@ -328,8 +218,93 @@ rxa_request_state_t *rxa_request_state(request_rec *r)
     return st;
 }
 
+/* The trust decisions for the cookie VALUES of RQ's provider, in order:
+ * the cookies open (sealed by us, all of one sign-in); an access token
+ * about to expire is renewed with the refresh token, and an expired one
+ * without it ends the session; the ID token verifies. Renewed tokens are
+ * set as this answer's cookies. APR_SUCCESS with *OUT, *CLAIMS and
+ * *REFRESHED; otherwise a status, *WHY and *REASON, which is
+ * provider_unavailable when the cookies open but the issuer cannot be
+ * used now: that says nothing about the session. */
+static apr_status_t session_trust(rxa_req_t *rq,
+                                  const char *const values[RXA_CK_COUNT],
+                                  apr_int64_t now, rxa_session_t **out,
+                                  json_t **claims, int *refreshed,
+                                  rxa_audit_reason_e *reason, const char **why)
+{
+    request_rec *r = rq->r;
+    rxa_session_t *s, *fresh;
+    apr_status_t rv;
+
+    *refreshed = 0;
+    rv = rxa_session_open(r->pool, rq->sc->keyring, rq->p->name, values, &s);
+    if (rv != APR_SUCCESS) {
+        *reason = RXA_AUDIT_R_STALE_COOKIES;
+        *why = "cookies do not open or belong to different sign-ins";
+        return rv == APR_NOTFOUND ? APR_EINVAL : rv;
+    }
+    if (!rq->snap
+        && !(rq->snap = rxa_issuer_get(rq->p->iss, apr_time_now(), r->pool))) {
+        *reason = RXA_AUDIT_R_PROVIDER_UNAVAILABLE;
+        *why = "its issuer cannot be used now";
+        return APR_EAGAIN;
+    }
+    if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
+        /* about to expire, or already has: refresh (SPEC 5) */
+        if ((rv = rxa_refresh(rq, s, &fresh, why)) != APR_SUCCESS) {
+            *reason = RXA_AUDIT_R_REFRESH_FAILED;
+            return rv;
+        }
+        s = fresh;
+        *refreshed = 1;
+    }
+    else if (s->expires_at <= now) {
+        *reason = RXA_AUDIT_R_ACCESS_TOKEN_EXPIRED;
+        *why = "the access token has expired and there is no refresh token";
+        return APR_TIMEUP;
+    }
+    if ((rv = rxa_id_token_verify(rq, s->id_token, NULL, NULL, claims, why))
+        != APR_SUCCESS) {
+        *reason = RXA_AUDIT_R_TOKENS_INVALID;
+        return rv;
+    }
+    /* the new tokens verify but do not fit in cookies: sign-in again ends
+     * on the callback's error page, not in a loop */
+    if (*refreshed
+        && (rv = rxa_session_set_cookies(r, rq->sc, s, why)) != APR_SUCCESS) {
+        *reason = RXA_AUDIT_R_COOKIES_TOO_LARGE;
+        return rv;
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+/* CLAIMS with what userinfo adds and the ID token lacks (SPEC 8). */
+static json_t *claims_with_userinfo(const rxa_req_t *rq,
+                                    const rxa_session_t *s, json_t *claims)
+{
+    json_t *info = rxa_userinfo_claims(rq, s, rxa_json_get_str(claims, "sub"));
+
+    if (!info)
+        return claims;
+    claims = rxa_json_pool_own(rq->r->pool, json_deep_copy(claims));
+    json_object_update_missing(claims, info);
+    return claims;
+}
+
+static void identity_set(rxa_identity_t *who, const rxa_provider_t *p,
+                         const rxa_session_t *s, json_t *claims)
+{
+    who->session = s;
+    who->provider = p;
+    who->claims = claims;
+    who->sub = rxa_json_get_str(claims, "sub");
+}
+
 /* The signed-in identity of this request, if any; cookies that fail are
- * cleared (SPEC 6). Cached on the request. */
+ * cleared (SPEC 6). The trust decisions are session_trust's; around them,
+ * from the nearest out: this request's answer, this connection's memo,
+ * this process's cache of verified cookie sets. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who)
 {
@@ -349,88 +324,51 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         return OK;
     }
     for (i = 0; i < sc->providers->nelts; i++) {
-        rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        rxa_issuer_snap_t *snap;
+        rxa_req_t rq = { r, sc, APR_ARRAY_IDX(sc->providers, i,
+                                              rxa_provider_t *), NULL };
         rxa_session_t *s;
         const rxa_session_t *hit;
         const char *values[RXA_CK_COUNT], *key, *why = NULL;
         apr_size_t klen;
-        rxa_audit_reason_e reason = RXA_AUDIT_R_TOKENS_INVALID;
-        apr_status_t rv = session_values(r, p, values);
-        int refreshed = 0;
+        rxa_audit_reason_e reason = RXA_AUDIT_R_NONE;
         json_t *claims = NULL;
+        int refreshed;
+        apr_status_t rv;
 
-        if (rv == APR_NOTFOUND)
+        if (rxa_session_values(r, rq.p, values) == APR_NOTFOUND)
             continue;
-        key = session_key(r->pool, p, values, &klen);
-        if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool))
-            && rxa_vcache_get(vcache, r->pool, key, klen, snap->serial, now,
+        key = session_key(r->pool, rq.p, values, &klen);
+        if (vcache
+            && (rq.snap = rxa_issuer_get(rq.p->iss, apr_time_now(), r->pool))
+            && rxa_vcache_get(vcache, r->pool, key, klen, rq.snap->serial, now,
                               &hit, &claims, NULL)) {
-            cached->session = hit;
-            cached->provider = p;
-            cached->claims = claims;
-            cached->sub = rxa_json_get_str(claims, "sub");
+            identity_set(cached, rq.p, hit, claims);
             *who = cached;
-            memo_put(r, sc, p, snap, key, klen, now);
+            memo_put(r, sc, rq.p, rq.snap, key, klen, now);
             return OK;
         }
-        rv = rxa_session_open(r->pool, sc->keyring, p->name, values, &s);
-        if (rv != APR_SUCCESS) {
-            why = "cookies do not open or belong to different sign-ins";
-            reason = RXA_AUDIT_R_STALE_COOKIES;
-        }
-        else if (!(snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool)))
-            return HTTP_SERVICE_UNAVAILABLE;
-        else if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
-            /* about to expire, or already has: refresh (SPEC 5) */
-            rxa_session_t *fresh;
-            if (!(why = rxa_refresh(r, sc, p, snap, s, &fresh))) {
-                s = fresh;
-                refreshed = 1;
-            }
-            else
-                reason = RXA_AUDIT_R_REFRESH_FAILED;
-        }
-        else if (s->expires_at <= now) {
-            why = "the access token has expired and there is no refresh token";
-            reason = RXA_AUDIT_R_ACCESS_TOKEN_EXPIRED;
-        }
-        if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
-                                                  NULL, NULL, &why))
-            && refreshed && rxa_session_set_cookies(r, sc, s, &why) != APR_SUCCESS) {
-            /* the new tokens verify but do not fit in cookies: sign-in
-             * again ends on the callback's error page, not in a loop */
-            claims = NULL;
-            reason = RXA_AUDIT_R_COOKIES_TOO_LARGE;
-        }
-        if (!why && claims) {
-            /* userinfo adds what the ID token lacks (SPEC 8) */
-            json_t *info = rxa_userinfo_claims(r, sc, p, snap, s,
-                                               rxa_json_get_str(claims, "sub"));
-            if (info) {
-                claims = json_deep_copy(claims);
-                rxa_json_pool_own(r->pool, claims);
-                json_object_update_missing(claims, info);
-            }
+        rv = session_trust(&rq, values, now, &s, &claims, &refreshed, &reason,
+                           &why);
+        if (rv == APR_SUCCESS) {
+            claims = claims_with_userinfo(&rq, s, claims);
             /* Not after a refresh: these cookie bytes are the old ones,
              * and the browser gets new ones with this answer. */
             if (vcache && !refreshed)
-                rxa_vcache_put(vcache, key, klen, snap->serial, now,
+                rxa_vcache_put(vcache, key, klen, rq.snap->serial, now,
                                vcache_until(sc, s, claims, now), s, claims);
-            cached->session = s;
-            cached->provider = p;
-            cached->claims = claims;
-            cached->sub = rxa_json_get_str(claims, "sub");
+            identity_set(cached, rq.p, s, claims);
             cached->cookies_set = refreshed;
             *who = cached;
             return OK;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00062: provider %s: "
+        if (reason == RXA_AUDIT_R_PROVIDER_UNAVAILABLE)
+            return HTTP_SERVICE_UNAVAILABLE;
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00062: provider %s: "
                       "session cookies treated as absent and cleared: %s",
-                      p->name, why);
+                      rq.p->name, why);
         rxa_audit(r, RXA_AUDIT_SESSION_EXPIRED, RXA_AUDIT_FAILURE, reason,
-                  p->name, NULL, NULL);
-        rxa_session_clear_cookies(r, sc, p);
+                  rq.p->name, NULL, NULL);
+        rxa_session_clear_cookies(r, sc, rq.p);
     }
     return OK;
 }

@@ -21,6 +21,7 @@
 #include "rxa_session.h"
 
 struct rxa_issuer_snap;
+struct rxa_token_response;
 
 extern module AP_MODULE_DECLARE_DATA reflex_auth_module;
 
@@ -105,6 +106,16 @@ typedef struct rxa_request_state {
     apr_array_header_t *denials;            /* rxa_denial_t, in order */
 } rxa_request_state_t;
 
+/* One request's business with one provider: what the request path hands
+ * down instead of (r, sc, p, snap, ...). SNAP is NULL until the issuer is
+ * needed. */
+typedef struct rxa_req {
+    request_rec *r;
+    const rxa_srv_conf_t *sc;
+    const rxa_provider_t *p;
+    const struct rxa_issuer_snap *snap;
+} rxa_req_t;
+
 /* config.c */
 extern const command_rec rxa_cmds[];
 void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s);
@@ -141,6 +152,11 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
 rxa_request_state_t *rxa_request_state(request_rec *r);
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who);
+/* session_cookies.c */
+/* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
+ * when the request has none of them. */
+apr_status_t rxa_session_values(request_rec *r, const rxa_provider_t *p,
+                                const char *values[RXA_CK_COUNT]);
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
                               const rxa_provider_t *p, rxa_session_t **s);
 /* Set-Cookie for S's four cookies. On failure nothing is set and *WHY
@@ -152,41 +168,59 @@ apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
 void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p);
 
-/* tokens.c */
-struct rxa_token_response *rxa_token_request(request_rec *r,
-                                             const rxa_srv_conf_t *sc,
-                                             const rxa_provider_t *p,
-                                             const struct rxa_issuer_snap *snap,
-                                             const char *form,
-                                             const char **why);
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p,
-                               const struct rxa_issuer_snap *snap,
-                               const char *access_token, const char *sub);
+/* login_cookies.c */
+typedef struct rxa_login_state {
+    const char *cookie;          /* its cookie name (when read back) */
+    const char *state, *nonce, *verifier, *provider, *redirect_uri;
+    const char *redirect_to;
+} rxa_login_state_t;
+/* Set-Cookie for LS in the next slot, sealed: APR_SUCCESS, or the status
+ * of what failed (nothing is set then). */
+apr_status_t rxa_login_state_set(request_rec *r, const rxa_srv_conf_t *sc,
+                                 const rxa_login_state_t *ls);
+/* The unexpired login state whose state equals STATE, or NULL. */
+rxa_login_state_t *rxa_login_state_find(request_rec *r,
+                                        const rxa_srv_conf_t *sc,
+                                        const char *state);
+void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
+                           const rxa_login_state_t *ls);
+
+/* id_token.c */
+/* RQ's provider's ID token checked (signature, then claims; NONCE and
+ * ACCESS_TOKEN when given): APR_SUCCESS and *CLAIMS, or the status and *WHY. */
+apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
+                                 const char *nonce, const char *access_token,
+                                 json_t **claims, const char **why);
 /* The sub of an ID token that this module sealed in a cookie, without a
  * second check; NULL when it does not decode. */
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
-json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const struct rxa_issuer_snap *snap,
-                            const char *id_token, const char *nonce,
-                            const char *access_token, const char **why);
-const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
-                                    const rxa_provider_t *p,
-                                    const struct rxa_issuer_snap *snap,
-                                    const struct rxa_token_response *resp,
-                                    const rxa_session_t *old,
-                                    const char *nonce, rxa_session_t *s,
-                                    json_t **claims);
+
+/* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
+/* POST FORM to the token endpoint with the client's authentication
+ * (RFC 6749 2.3.1): the checked answer in *RESP. */
+apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
+                               struct rxa_token_response **resp,
+                               const char **why);
+/* The session a token response makes (its ID token verified), on top of
+ * what OLD had (a refresh may keep the refresh token, the ID token or the
+ * scopes). */
+apr_status_t rxa_session_from_tokens(const rxa_req_t *rq,
+                                     const struct rxa_token_response *resp,
+                                     const rxa_session_t *old,
+                                     const char *nonce, rxa_session_t *s,
+                                     json_t **claims, const char **why);
+/* Userinfo at sign-in must name SUB; *REASON says how it failed. */
+apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
+                                const char *sub, rxa_audit_reason_e *reason,
+                                const char **why);
+/* Userinfo's claims for S when they name SUB, or NULL (logged why). */
+json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
+                            const char *sub);
+/* OLD renewed with its refresh token, once per process for concurrent
+ * requests with the same one. */
+apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
+                         rxa_session_t **out, const char **why);
 void rxa_tokens_child_init(apr_pool_t *pchild);
-json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const struct rxa_issuer_snap *snap,
-                            const rxa_session_t *s, const char *sub);
-const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
-                        const rxa_provider_t *p,
-                        const struct rxa_issuer_snap *snap,
-                        const rxa_session_t *old, rxa_session_t **out);
 
 /* Refresh this long before the access token expires (SPEC 5). */
 #define RXA_REFRESH_MARGIN 30

@@ -1,5 +1,5 @@
 /* Talking to the IdP on a user's behalf: the token endpoint (code exchange
- * and refresh), userinfo, and ID token verification. Refreshes are
+ * and refresh) and userinfo. Refreshes are
  * coalesced per process: concurrent requests carrying the same refresh
  * token wait for one call to the IdP and share its answer, so an IdP that
  * rotates refresh tokens never sees one used twice from here (SPEC 5). */
@@ -12,12 +12,9 @@
 #include <openssl/evp.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_b64url.h"
-#include "rxa_claims.h"
 #include "rxa_discovery.h"
 #include "rxa_http.h"
 #include "rxa_json.h"
-#include "rxa_jws.h"
 #include "rxa_origin.h"
 #include "rxa_singleflight.h"
 #include "rxa_token_response.h"
@@ -28,14 +25,13 @@
  * that were already on their way with the old cookies). */
 #define REFRESH_SHARE_TIME apr_time_from_sec(10)
 
-/* POST FORM to the token endpoint with the client's authentication
- * (RFC 6749 2.3.1): the checked answer, or NULL and *WHY. */
-rxa_token_response_t *rxa_token_request(request_rec *r,
-                                        const rxa_srv_conf_t *sc,
-                                        const rxa_provider_t *p,
-                                        const rxa_issuer_snap_t *snap,
-                                        const char *form, const char **why)
+apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
+                               rxa_token_response_t **out, const char **why)
 {
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
+    const rxa_provider_t *p = rq->p;
+    const rxa_issuer_snap_t *snap = rq->snap;
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { .ca_file = sc->ca_file,
                              .max_body = RXA_TOKEN_RESPONSE_MAX_BYTES };
@@ -45,7 +41,7 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
 
     if (!snap->md->token_endpoint) {
         *why = "the provider publishes no token_endpoint";
-        return NULL;
+        return APR_NOTFOUND;
     }
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
@@ -74,7 +70,7 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
     rxa_http_run(r->pool, reqs, 1, &opts);
     if (req.rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
-        return NULL;
+        return req.rv;
     }
     rv = rxa_token_response_parse(r->pool, req.body, req.len, &resp, &err);
     if (rv == RXA_TOKEN_RESPONSE_ERROR || req.status != 200) {
@@ -84,20 +80,22 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
                             req.url, req.status,
                             rv == RXA_TOKEN_RESPONSE_ERROR ? ", error " : "",
                             rv == RXA_TOKEN_RESPONSE_ERROR ? resp->error : "");
-        return NULL;
+        return APR_EGENERAL;
     }
     if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
-        return NULL;
+        return rv;
     }
-    return resp;
+    *out = resp;
+    return APR_SUCCESS;
 }
 
 /* GET userinfo with the access token: the claims, or NULL and *WHY. */
-static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
-                              const rxa_issuer_snap_t *snap,
-                              const char *access_token, const char **why)
+static json_t *userinfo_fetch(const rxa_req_t *rq, const char *access_token,
+                              const char **why)
 {
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { .ca_file = sc->ca_file, .max_body = USERINFO_MAX };
     const char *err;
@@ -105,7 +103,7 @@ static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
 
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
-    req.url = snap->md->userinfo_endpoint;
+    req.url = rq->snap->md->userinfo_endpoint;
     req.headers = apr_array_make(r->pool, 1, sizeof(const char *));
     APR_ARRAY_PUSH(req.headers, const char *) =
         apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
@@ -226,40 +224,42 @@ static void userinfo_remember(apr_pool_t *pool, const rxa_provider_t *p,
 /* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. The
  * claims are kept, so this process's first protected request does not
  * fetch them again. */
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p,
-                               const rxa_issuer_snap_t *snap,
-                               const char *access_token, const char *sub)
+apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
+                                const char *sub, rxa_audit_reason_e *reason,
+                                const char **why)
 {
-    const char *why = NULL, *usub;
+    const char *usub;
     json_t *info;
 
-    if (!snap->md->userinfo_endpoint)
-        return NULL;
-    if (!(info = userinfo_fetch(r, sc, snap, access_token, &why)))
-        return why;
+    if (!rq->snap->md->userinfo_endpoint)
+        return APR_SUCCESS;
+    if (!(info = userinfo_fetch(rq, access_token, why))) {
+        *reason = RXA_AUDIT_R_USERINFO_FAILED;
+        return APR_EGENERAL;
+    }
     usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub))
-        return "userinfo names another subject than the ID token";
-    userinfo_remember(r->pool, p, access_token, info, apr_time_now());
-    return NULL;
+    if (!usub || strcmp(usub, sub)) {
+        *reason = RXA_AUDIT_R_USERINFO_SUB_MISMATCH;
+        *why = "userinfo names another subject than the ID token";
+        return APR_EINVAL;
+    }
+    userinfo_remember(rq->r->pool, rq->p, access_token, info, apr_time_now());
+    return APR_SUCCESS;
 }
 
 /* Userinfo for S's access token, if it names SUB (the ID token's): the
  * claims, or NULL with *WHY (NULL when another subject was logged). */
-static json_t *userinfo_fetch_same_sub(request_rec *r, const rxa_srv_conf_t *sc,
-                                       const rxa_provider_t *p,
-                                       const rxa_issuer_snap_t *snap,
+static json_t *userinfo_fetch_same_sub(const rxa_req_t *rq,
                                        const rxa_session_t *s, const char *sub,
                                        const char **why)
 {
-    json_t *info = userinfo_fetch(r, sc, snap, s->access_token, why);
+    json_t *info = userinfo_fetch(rq, s->access_token, why);
     const char *usub;
 
     if (info && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider "
-                      "%s: userinfo names another subject than the ID "
-                      "token; ignored", p->name);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rq->r, "RXA00092: "
+                      "provider %s: userinfo names another subject than the "
+                      "ID token; ignored", rq->p->name);
         *why = NULL;
         return NULL;
     }
@@ -268,12 +268,12 @@ static json_t *userinfo_fetch_same_sub(request_rec *r, const rxa_srv_conf_t *sc,
 
 /* Userinfo through this process's cache: kept claims, a fetch in flight
  * waited for, or this request's own fetch, kept for the others. */
-static json_t *userinfo_shared(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p,
-                               const rxa_issuer_snap_t *snap,
-                               const rxa_session_t *s, const char *sub,
-                               const char **why)
+static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
+                               const char *sub, const char **why)
 {
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
+    const rxa_provider_t *p = rq->p;
     const char *key;
     userinfo_entry_t *e;
     apr_time_t now = apr_time_now();
@@ -322,7 +322,7 @@ static json_t *userinfo_shared(request_rec *r, const rxa_srv_conf_t *sc,
     apr_thread_mutex_unlock(userinfo_lock);
 
     if (fetch) {
-        info = userinfo_fetch_same_sub(r, sc, p, snap, s, sub, why);
+        info = userinfo_fetch_same_sub(rq, s, sub, why);
         apr_thread_mutex_lock(userinfo_lock);
         userinfo_store(key, info, now);
         apr_thread_mutex_unlock(userinfo_lock);
@@ -333,111 +333,49 @@ static json_t *userinfo_shared(request_rec *r, const rxa_srv_conf_t *sc,
     return info;
 }
 
-json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const rxa_session_t *s, const char *sub)
+json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
+                            const char *sub)
 {
     const char *why = NULL;
     json_t *info;
 
-    if (!snap->md->userinfo_endpoint)
+    if (!rq->snap->md->userinfo_endpoint)
         return NULL;
     /* a process without the cache (RXA00141) fetches per request */
-    info = userinfo_lock ? userinfo_shared(r, sc, p, snap, s, sub, &why)
-                         : userinfo_fetch_same_sub(r, sc, p, snap, s, sub, &why);
+    info = userinfo_lock ? userinfo_shared(rq, s, sub, &why)
+                         : userinfo_fetch_same_sub(rq, s, sub, &why);
     if (!info && why)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
-                      "userinfo not used for this request: %s", p->name, why);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "RXA00091: provider "
+                      "%s: userinfo not used for this request: %s",
+                      rq->p->name, why);
     return info;
-}
-
-/* The sub of an ID token this module sealed in a cookie itself (so it was
- * verified when stored): read without checking its signature or claims
- * again, which may have expired since. NULL when it does not decode. */
-const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
-{
-    const char *dot1 = strchr(id_token, '.'), *dot2, *err;
-    unsigned char *payload;
-    apr_size_t len;
-    json_t *claims;
-
-    if (!dot1 || !(dot2 = strchr(dot1 + 1, '.'))
-        || rxa_b64url_decode(pool, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
-                             &payload, &len) != APR_SUCCESS
-        || !(claims = rxa_json_parse_object(pool, (const char *)payload, len,
-                                            RXA_JWS_MAX_LEN, &err)))
-        return NULL;
-    return rxa_json_get_str(claims, "sub");
-}
-
-json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const char *id_token, const char *nonce,
-                            const char *access_token, const char **why)
-{
-    rxa_claims_expect_t expect;
-    rxa_jws_t *jws;
-    const char *err = NULL;
-    apr_status_t rv;
-
-    rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
-                        snap->algs, &jws, &err);
-    /* an unknown kid: the IdP may have rotated its keys (SPEC 2) */
-    if (rv == APR_NOTFOUND && p->iss) {
-        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
-                                                                 apr_time_now(),
-                                                                 r->pool);
-        if (fresh && fresh->serial != snap->serial) {
-            snap = fresh;
-            rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
-                                snap->keys, snap->algs, &jws, &err);
-        }
-    }
-    if (rv != APR_SUCCESS) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
-        return NULL;
-    }
-    memset(&expect, 0, sizeof(expect));
-    expect.issuer = snap->md->issuer;
-    expect.tenants = p->tenants;
-    expect.client_id = p->client_id;
-    expect.now = apr_time_sec(apr_time_now());
-    expect.skew = apr_time_sec(sc->clock_skew);
-    expect.nonce = nonce;
-    expect.access_token = access_token;
-    expect.access_token_len = access_token ? strlen(access_token) : 0;
-    expect.alg = jws->alg;
-    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
-        return NULL;
-    }
-    return jws->payload;
 }
 
 /* The session a token response makes, on top of what OLD had (a refresh
  * may keep the refresh token, the ID token or the scopes). */
-const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
-                                    const rxa_provider_t *p,
-                                    const rxa_issuer_snap_t *snap,
-                                    const rxa_token_response_t *resp,
-                                    const rxa_session_t *old,
-                                    const char *nonce, rxa_session_t *s,
-                                    json_t **claims)
+apr_status_t rxa_session_from_tokens(const rxa_req_t *rq,
+                                     const rxa_token_response_t *resp,
+                                     const rxa_session_t *old,
+                                     const char *nonce, rxa_session_t *s,
+                                     json_t **claims, const char **why)
 {
-    const char *id_token = resp->id_token, *why = NULL;
+    const char *id_token = resp->id_token;
+    apr_status_t rv;
 
     if (!id_token && old)
         id_token = old->id_token;
-    if (!id_token)
-        return "token response without id_token";
-    if (!(*claims = rxa_id_token_verify(r, sc, p, snap, id_token, nonce,
-                                        id_token == (old ? old->id_token : NULL)
-                                        ? NULL : resp->access_token, &why)))
-        return why;
+    if (!id_token) {
+        *why = "token response without id_token";
+        return APR_EINVAL;
+    }
+    /* a new ID token is bound to the access token it came with */
+    if ((rv = rxa_id_token_verify(rq, id_token, nonce,
+                                  id_token == (old ? old->id_token : NULL)
+                                  ? NULL : resp->access_token, claims, why))
+        != APR_SUCCESS)
+        return rv;
     memset(s, 0, sizeof(*s));
-    s->provider = p->name;
+    s->provider = rq->p->name;
     s->sid = old ? old->sid : NULL;
     s->access_token = resp->access_token;
     s->expires_at = apr_time_sec(apr_time_now()) + resp->expires_in;
@@ -445,8 +383,8 @@ const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
     s->refresh_token = resp->refresh_token ? resp->refresh_token
         : old ? old->refresh_token : NULL;
     s->granted_scopes = resp->scope ? resp->scope
-        : old ? old->granted_scopes : p->scope;
-    return NULL;
+        : old ? old->granted_scopes : rq->p->scope;
+    return APR_SUCCESS;
 }
 
 /* --- refresh, coalesced per process ----------------------------------------- */
@@ -511,29 +449,26 @@ static void session_copy(apr_pool_t *pool, rxa_session_t *to,
     to->granted_scopes = apr_pstrdup(pool, from->granted_scopes);
 }
 
-static const char *refresh_call(request_rec *r, const rxa_srv_conf_t *sc,
-                                const rxa_provider_t *p,
-                                const rxa_issuer_snap_t *snap,
-                                const rxa_session_t *old, rxa_session_t *s)
+static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
+                                 rxa_session_t *s, const char **why)
 {
-    const char *why = NULL, *form;
+    request_rec *r = rq->r;
+    const char *form;
     rxa_token_response_t *resp;
     json_t *claims;
+    apr_status_t rv;
 
     /* only the scopes granted at sign-in (SPEC 5) */
     form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
                        rxa_url_encode(r->pool, old->refresh_token), "&scope=",
                        rxa_url_encode(r->pool, old->granted_scopes), NULL);
-    if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
-        return why;
-    return rxa_session_from_tokens(r, sc, p, snap, resp, old, NULL, s, &claims);
+    if ((rv = rxa_token_request(rq, form, &resp, why)) != APR_SUCCESS)
+        return rv;
+    return rxa_session_from_tokens(rq, resp, old, NULL, s, &claims, why);
 }
 
 typedef struct refresh_baton {
-    request_rec *r;
-    const rxa_srv_conf_t *sc;
-    const rxa_provider_t *p;
-    const rxa_issuer_snap_t *snap;
+    const rxa_req_t *rq;
     const rxa_session_t *old;
 } refresh_baton_t;
 
@@ -543,17 +478,18 @@ static apr_status_t refresh_run(void *baton, apr_pool_t *pool, void **result,
 {
     const refresh_baton_t *b = baton;
     rxa_session_t *s = apr_pcalloc(pool, sizeof(*s));
-    const char *why = refresh_call(b->r, b->sc, b->p, b->snap, b->old, s);
+    const char *why = NULL;
+    apr_status_t rv = refresh_call(b->rq, b->old, s, &why);
 
-    ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, b->r,
-                  "RXA00090: provider %s: token refresh %s%s", b->p->name,
-                  why ? "failed: " : "done", why ? why : "");
-    rxa_audit(b->r, RXA_AUDIT_TOKEN_REFRESH, why ? RXA_AUDIT_FAILURE
-              : RXA_AUDIT_SUCCESS, why ? RXA_AUDIT_R_REFRESH_FAILED
-              : RXA_AUDIT_R_NONE, b->p->name, NULL, NULL);
-    if (why) {
+    ap_log_rerror(APLOG_MARK, rv ? APLOG_INFO : APLOG_DEBUG, rv, b->rq->r,
+                  "RXA00090: provider %s: token refresh %s%s", b->rq->p->name,
+                  rv ? "failed: " : "done", rv ? why : "");
+    rxa_audit(b->rq->r, RXA_AUDIT_TOKEN_REFRESH, rv ? RXA_AUDIT_FAILURE
+              : RXA_AUDIT_SUCCESS, rv ? RXA_AUDIT_R_REFRESH_FAILED
+              : RXA_AUDIT_R_NONE, b->rq->p->name, NULL, NULL);
+    if (rv != APR_SUCCESS) {
         *err = why;
-        return APR_EGENERAL;
+        return rv;
     }
     *result = s;
     /* a result whose access token has expired in turn is not shared: a
@@ -570,19 +506,18 @@ static void *session_dup(apr_pool_t *pool, const void *from)
     return to;
 }
 
-const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
-                        const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
-                        const rxa_session_t *old, rxa_session_t **out)
+apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
+                         rxa_session_t **out, const char **why)
 {
-    refresh_baton_t b = { r, sc, p, snap, old };
+    refresh_baton_t b = { rq, old };
     void *fresh = NULL;
-    const char *why = NULL;
+    apr_status_t rv;
 
-    if (rxa_singleflight_do(refreshes, r->pool,
-                            token_digest(r->pool, p->name, old->refresh_token),
-                            refresh_run, &b, session_dup, &fresh, &why, NULL)
-        != APR_SUCCESS)
-        return why ? why : "the refresh failed";
-    *out = fresh;
-    return NULL;
+    rv = rxa_singleflight_do(refreshes, rq->r->pool,
+                             token_digest(rq->r->pool, rq->p->name,
+                                          old->refresh_token),
+                             refresh_run, &b, session_dup, &fresh, why, NULL);
+    if (rv == APR_SUCCESS)
+        *out = fresh;
+    return rv;
 }
