@@ -36,6 +36,7 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
     rxa_origin_input_t in;
     rxa_origin_t out;
     const char *err = NULL;
+    apr_status_t rv;
 
     memset(&in, 0, sizeof(in));
     in.is_tls = !strcmp(ap_http_scheme(r), "https");
@@ -53,8 +54,8 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
         in.xf_host = apr_table_get(r->headers_in, "X-Forwarded-Host");
         in.xf_port = apr_table_get(r->headers_in, "X-Forwarded-Port");
     }
-    if (rxa_origin_compute(r->pool, &in, &out, &err) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00060: request "
+    if ((rv = rxa_origin_compute(r->pool, &in, &out, &err)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00060: request "
                       "refused: %s", err);
         return HTTP_BAD_REQUEST;
     }

@@ -30,13 +30,14 @@ static apr_table_t *request_query(request_rec *r, int *status)
     apr_table_t *q = NULL;
     apr_array_header_t *repeated = NULL;
     const char *err = NULL, *dup = NULL;
+    apr_status_t rv;
 
-    if (rxa_query_parse(r->pool, r->args, &q, &repeated, &err) == APR_SUCCESS
-        && repeated && repeated->nelts)
+    if ((rv = rxa_query_parse(r->pool, r->args, &q, &repeated, &err))
+        == APR_SUCCESS && repeated && repeated->nelts)
         dup = APR_ARRAY_IDX(repeated, 0, const char *);
     if (!q || err || dup) {
         const char *id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00040: [error id %s] "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00040: [error id %s] "
                       "refused query string: %s", id,
                       dup ? apr_psprintf(r->pool, "parameter '%s' repeated",
                                          ap_escape_logitem(r->pool, dup))
@@ -73,11 +74,13 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                               "cannot be reached right now. Please try again "
                               "in a moment.", id);
     }
-    if (rxa_state_create(r->pool, &state) || rxa_nonce_create(r->pool, &nonce)
-        || rxa_pkce_verifier_create(r->pool, &verifier)
-        || rxa_pkce_challenge_s256(r->pool, verifier, &challenge)) {
+    if ((rv = rxa_state_create(r->pool, &state)) != APR_SUCCESS
+        || (rv = rxa_nonce_create(r->pool, &nonce)) != APR_SUCCESS
+        || (rv = rxa_pkce_verifier_create(r->pool, &verifier)) != APR_SUCCESS
+        || (rv = rxa_pkce_challenge_s256(r->pool, verifier, &challenge))
+           != APR_SUCCESS) {
         id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "RXA00042: [error id %s] "
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r, "RXA00042: [error id %s] "
                       "the random generator failed", id);
         return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
                               "Sign-in could not start.", id);
@@ -364,11 +367,13 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     }
     if ((status = rxa_identify(r, sc, &who)) == OK && who) {
         const char *why;
+        apr_status_t rv;
         /* a refresh's cookies are set already (rxa_identify); otherwise
          * the browser's cookies fit, so a failure here leaves them */
         if (!who->cookies_set
-            && rxa_session_set_cookies(r, sc, who->session, &why) != APR_SUCCESS)
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00131: sync "
+            && (rv = rxa_session_set_cookies(r, sc, who->session, &why))
+               != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, "RXA00131: sync "
                           "kept the browser's cookies: %s", why);
         body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,
                          "provider", who->session->provider, "sub", who->sub,

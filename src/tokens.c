@@ -90,16 +90,17 @@ apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
     return APR_SUCCESS;
 }
 
-/* GET userinfo with the access token: the claims, or NULL and *WHY. */
-static json_t *userinfo_fetch(const rxa_req_t *rq, const char *access_token,
-                              const char **why)
+/* GET userinfo with the access token: the claims in *INFO, or a status
+ * and *WHY. */
+static apr_status_t userinfo_fetch(const rxa_req_t *rq,
+                                   const char *access_token, json_t **info,
+                                   const char **why)
 {
     request_rec *r = rq->r;
     const rxa_srv_conf_t *sc = rq->sc;
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { .ca_file = sc->ca_file, .max_body = USERINFO_MAX };
     const char *err;
-    json_t *info;
 
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
@@ -108,17 +109,29 @@ static json_t *userinfo_fetch(const rxa_req_t *rq, const char *access_token,
     APR_ARRAY_PUSH(req.headers, const char *) =
         apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
     rxa_http_run(r->pool, reqs, 1, &opts);
-    if (req.rv != APR_SUCCESS)
+    if (req.rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
-    else if (req.status != 200)
+        return req.rv;
+    }
+    if (req.status != 200) {
         *why = apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
                             req.status);
-    else if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
-                                            USERINFO_MAX, &err)))
+        return APR_EGENERAL;
+    }
+    if (!(*info = rxa_json_parse_object(r->pool, req.body, req.len,
+                                        USERINFO_MAX, &err))) {
         *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
-    else
-        return info;
-    return NULL;
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Whether INFO names SUB, the ID token's subject. */
+static int userinfo_names(const json_t *info, const char *sub)
+{
+    const char *usub = rxa_json_get_str(info, "sub");
+
+    return usub && !strcmp(usub, sub);
 }
 
 /* --- userinfo, cached per process ---------------------------------------------- */
@@ -228,17 +241,16 @@ apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
                                 const char *sub, rxa_audit_reason_e *reason,
                                 const char **why)
 {
-    const char *usub;
     json_t *info;
+    apr_status_t rv;
 
     if (!rq->snap->md->userinfo_endpoint)
         return APR_SUCCESS;
-    if (!(info = userinfo_fetch(rq, access_token, why))) {
+    if ((rv = userinfo_fetch(rq, access_token, &info, why)) != APR_SUCCESS) {
         *reason = RXA_AUDIT_R_USERINFO_FAILED;
-        return APR_EGENERAL;
+        return rv;
     }
-    usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub)) {
+    if (!userinfo_names(info, sub)) {
         *reason = RXA_AUDIT_R_USERINFO_SUB_MISMATCH;
         *why = "userinfo names another subject than the ID token";
         return APR_EINVAL;
@@ -248,28 +260,32 @@ apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
 }
 
 /* Userinfo for S's access token, if it names SUB (the ID token's): the
- * claims, or NULL with *WHY (NULL when another subject was logged). */
-static json_t *userinfo_fetch_same_sub(const rxa_req_t *rq,
-                                       const rxa_session_t *s, const char *sub,
-                                       const char **why)
+ * claims in *INFO, or a status and *WHY (NULL when another subject was
+ * logged). */
+static apr_status_t userinfo_fetch_same_sub(const rxa_req_t *rq,
+                                            const rxa_session_t *s,
+                                            const char *sub, json_t **info,
+                                            const char **why)
 {
-    json_t *info = userinfo_fetch(rq, s->access_token, why);
-    const char *usub;
+    apr_status_t rv = userinfo_fetch(rq, s->access_token, info, why);
 
-    if (info && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
+    if (rv == APR_SUCCESS && !userinfo_names(*info, sub)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rq->r, "RXA00092: "
                       "provider %s: userinfo names another subject than the "
                       "ID token; ignored", rq->p->name);
+        *info = NULL;
         *why = NULL;
-        return NULL;
+        return APR_EINVAL;
     }
-    return info;
+    return rv;
 }
 
 /* Userinfo through this process's cache: kept claims, a fetch in flight
- * waited for, or this request's own fetch, kept for the others. */
-static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
-                               const char *sub, const char **why)
+ * waited for, or this request's own fetch, kept for the others. The
+ * claims in *INFO, or a status and *WHY. */
+static apr_status_t userinfo_shared(const rxa_req_t *rq,
+                                    const rxa_session_t *s, const char *sub,
+                                    json_t **out, const char **why)
 {
     request_rec *r = rq->r;
     const rxa_srv_conf_t *sc = rq->sc;
@@ -278,6 +294,7 @@ static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
     userinfo_entry_t *e;
     apr_time_t now = apr_time_now();
     json_t *info = NULL;
+    apr_status_t rv = APR_SUCCESS;
     int waited = 0, fetch = 0;
 
     key = token_digest(r->pool, p->name, s->access_token);
@@ -285,8 +302,10 @@ static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
     for (;;) {
         e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
         if (e && e->json && now - e->fetched <= USERINFO_MAX_AGE) {
-            info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
-                                         USERINFO_MAX, why);
+            if (!(info = rxa_json_parse_object(r->pool, e->json,
+                                               strlen(e->json), USERINFO_MAX,
+                                               why)))
+                rv = APR_EINVAL;
             break;
         }
         /* another request of this process is fetching them: wait for it,
@@ -302,6 +321,7 @@ static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
          * request goes without, as it would after a failed fetch of its own */
         if (waited && !e) {
             *why = "the fetch this request waited for brought no claims";
+            rv = APR_NOTFOUND;
             break;
         }
         /* this request fetches; others for the same token wait */
@@ -322,7 +342,7 @@ static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
     apr_thread_mutex_unlock(userinfo_lock);
 
     if (fetch) {
-        info = userinfo_fetch_same_sub(rq, s, sub, why);
+        rv = userinfo_fetch_same_sub(rq, s, sub, &info, why);
         apr_thread_mutex_lock(userinfo_lock);
         userinfo_store(key, info, now);
         apr_thread_mutex_unlock(userinfo_lock);
@@ -330,25 +350,27 @@ static json_t *userinfo_shared(const rxa_req_t *rq, const rxa_session_t *s,
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider "
                           "%s: userinfo fetched for this process", p->name);
     }
-    return info;
+    *out = info;
+    return rv;
 }
 
 json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
                             const char *sub)
 {
     const char *why = NULL;
-    json_t *info;
+    json_t *info = NULL;
+    apr_status_t rv;
 
     if (!rq->snap->md->userinfo_endpoint)
         return NULL;
     /* a process without the cache (RXA00141) fetches per request */
-    info = userinfo_lock ? userinfo_shared(rq, s, sub, &why)
-                         : userinfo_fetch_same_sub(rq, s, sub, &why);
-    if (!info && why)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "RXA00091: provider "
+    rv = userinfo_lock ? userinfo_shared(rq, s, sub, &info, &why)
+                       : userinfo_fetch_same_sub(rq, s, sub, &info, &why);
+    if (rv != APR_SUCCESS && why)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, rq->r, "RXA00091: provider "
                       "%s: userinfo not used for this request: %s",
                       rq->p->name, why);
-    return info;
+    return rv == APR_SUCCESS ? info : NULL;
 }
 
 /* The session a token response makes, on top of what OLD had (a refresh

@@ -7,7 +7,8 @@ import json
 import time
 import urllib.parse
 
-from harness import COOKIE_SECRET, follow
+from harness import COOKIE_SECRET
+from test_refresh import sign_in
 
 HTML = {"Accept": "text/html"}
 
@@ -51,12 +52,6 @@ def start(httpd_factory, idp_factory):
     idp = idp_factory(rp=httpd)
     httpd.start(conf=CONF, env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET})
     return httpd, idp
-
-
-def sign_in(session, httpd):
-    url = httpd.https_url("/login?provider=generic&redirect_to=%2Fprivate%2F")
-    follow(session, url, headers=HTML, meta_refresh=False,
-           stop=lambda u: u.startswith(httpd.https_url("/private")))
 
 
 def audit_lines(httpd):

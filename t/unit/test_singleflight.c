@@ -60,10 +60,10 @@ static apr_status_t run(rxa_singleflight_t *sf, const char *key,
     return rv;
 }
 
-START_TEST(late_arrivals_share_a_recent_result)
+START_TEST(late_arrivals_share_a_recent_outcome)
 {
     rxa_singleflight_t *sf = make(apr_time_from_sec(10));
-    behaviour_t ok = { APR_SUCCESS, 0, 0 };
+    behaviour_t ok = { APR_SUCCESS, 0, 0 }, bad = { APR_EGENERAL, 0, 0 };
     const char *out, *err;
     int shared;
 
@@ -76,7 +76,14 @@ START_TEST(late_arrivals_share_a_recent_result)
     ck_assert_int_eq(shared, 1);
     ck_assert_int_eq(run(sf, "b", &ok, &out, &err, &shared), APR_SUCCESS);
     ck_assert_str_eq(out, "result 2");
-    ck_assert_int_eq(calls, 2);
+    /* failures are shared too */
+    ck_assert_int_eq(run(sf, "f", &bad, &out, &err, &shared), APR_EGENERAL);
+    ck_assert_ptr_null(out);
+    ck_assert_str_eq(err, "call 3 failed");
+    ck_assert_int_eq(run(sf, "f", &bad, &out, &err, &shared), APR_EGENERAL);
+    ck_assert_str_eq(err, "call 3 failed");
+    ck_assert_int_eq(shared, 1);
+    ck_assert_int_eq(calls, 3);
 }
 END_TEST
 
@@ -105,24 +112,6 @@ START_TEST(sharing_ends)
         ck_assert_int_eq(run(sf, apr_psprintf(rxa_test_pool, "k%d", i), &ok,
                              &out, &err, &shared), APR_SUCCESS);
     ck_assert_int_eq(calls, 44);
-}
-END_TEST
-
-START_TEST(failures_are_shared)
-{
-    rxa_singleflight_t *sf = make(apr_time_from_sec(10));
-    behaviour_t bad = { APR_EGENERAL, 0, 0 };
-    const char *out, *err;
-    int shared;
-
-    calls = 0;
-    ck_assert_int_eq(run(sf, "a", &bad, &out, &err, &shared), APR_EGENERAL);
-    ck_assert_ptr_null(out);
-    ck_assert_str_eq(err, "call 1 failed");
-    ck_assert_int_eq(run(sf, "a", &bad, &out, &err, &shared), APR_EGENERAL);
-    ck_assert_str_eq(err, "call 1 failed");
-    ck_assert_int_eq(shared, 1);
-    ck_assert_int_eq(calls, 1);
 }
 END_TEST
 
@@ -198,9 +187,8 @@ static Suite *make_suite(void)
     Suite *s = suite_create("singleflight");
     TCase *tc = rxa_tcase("singleflight");
 
-    tcase_add_test(tc, late_arrivals_share_a_recent_result);
+    tcase_add_test(tc, late_arrivals_share_a_recent_outcome);
     tcase_add_test(tc, sharing_ends);
-    tcase_add_test(tc, failures_are_shared);
     tcase_add_test(tc, concurrent_callers_share_one_call);
     tcase_add_test(tc, creation_failure_and_no_table);
     suite_add_tcase(s, tc);
