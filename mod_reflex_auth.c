@@ -7,11 +7,16 @@
 #include <httpd.h>
 #include <http_config.h>
 #include <http_core.h>
+#include <http_connection.h>
 #include <http_log.h>
 #include <http_main.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
 
 #define RXA_MODULE_MAIN
 #include "mod_reflex_auth.h"
@@ -42,6 +47,21 @@ static int rxa_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "RXA00030: curl_global_init failed");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    return OK;
+}
+
+/* "mod_reflex_auth/VERSION" in the server's description (the Server header
+ * too under ServerTokens Full; httpd decides), and one line per start. */
+static int rxa_post_config_version(apr_pool_t *pconf, apr_pool_t *plog,
+                                   apr_pool_t *ptemp, server_rec *s)
+{
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    ap_add_version_component(pconf, RXA_PRODUCT);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "RXA00200: %s configured "
+                 "(OpenSSL/%s, libcurl/%s, jansson/%s)", RXA_PRODUCT,
+                 OpenSSL_version(OPENSSL_VERSION_STRING),
+                 curl_version_info(CURLVERSION_NOW)->version, JANSSON_VERSION);
     return OK;
 }
 
@@ -79,12 +99,16 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(rxa_post_config_version, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_open_logs(rxa_audit_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
+    /* the memo of identities per client connection (authn.c) */
+    ap_hook_pre_connection(rxa_authn_pre_connection, NULL, NULL,
+                           APR_HOOK_MIDDLE);
     /* before anything else sees the request, and on every request */
     ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
-    /* our endpoints answer ahead of mod_proxy and of auth (SPEC 3) */
+    /* our endpoints answer ahead of mod_proxy and of auth */
     ap_hook_quick_handler(rxa_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(rxa_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);

@@ -1,4 +1,4 @@
-/* Audit log lines (ReflexAuthAuditLog, SPEC 11).
+/* Audit log lines (ReflexAuthAuditLog).
  *
  * One JSON object per event on one line, compact, ending in "\n", at most
  * RXA_AUDIT_MAX_LINE bytes so that a single write to a pipe or an O_APPEND
@@ -58,7 +58,7 @@ typedef enum {
  *   issuer_mismatch       the callback's iss is not the provider's issuer
  *   idp_error             the IdP answered the login with error=
  *   token_exchange_failed the token endpoint refused or failed
- *   id_token_invalid      a check of SPEC 6 failed at login
+ *   id_token_invalid      a check of the ID token failed at login
  *   userinfo_failed, userinfo_sub_mismatch
  *   unknown_provider      ?provider= names no provider
  *   provider_unavailable  discovery has not succeeded yet

@@ -39,12 +39,26 @@ typedef struct rxa_http_req {
     const char *err;                /* tagged, carries no secret */
 } rxa_http_req_t;
 
+/* Test seam: a unit test points these at functions that fail, to reach
+ * the error paths of curl's set-up calls. NULL members, the default and
+ * the only production setting, call curl_multi_init, curl_easy_init and
+ * curl_multi_add_handle (whose CURLMcode the third returns as an int). */
+typedef struct rxa_http_seam {
+    void *(*multi_init)(void);
+    void *(*easy_init)(void);
+    int (*multi_add_handle)(void *multi, void *easy);
+} rxa_http_seam_t;
+extern rxa_http_seam_t rxa_http_seam;
+
 /* Once per process, before threads: curl_global_init. */
 apr_status_t rxa_http_global_init(void);
 
 /* Run N requests in parallel and return when all are done or timed out;
  * results land in each request. Returns APR_SUCCESS when every request got
- * a response (of any status). */
+ * a response (of any status). When curl cannot be set up (no multi handle,
+ * no easy handle, a handle it will not add), every request concerned fails
+ * with APR_ENOMEM or APR_EGENERAL, a tagged ->err and a log line: ->rv is
+ * never left at APR_SUCCESS without a response. */
 apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
                           int n, const rxa_http_opts_t *opts);
 

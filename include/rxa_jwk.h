@@ -12,44 +12,9 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "rxa_alg.h"
+
 struct evp_pkey_st;
-struct rxa_jws_prepared;
-
-/* The JWS algorithms (RFC 7518, RFC 8037) we verify. */
-typedef enum {
-    RXA_JWS_ALG_UNKNOWN = 0,
-    RXA_JWS_RS256, RXA_JWS_RS384, RXA_JWS_RS512,
-    RXA_JWS_PS256, RXA_JWS_PS384, RXA_JWS_PS512,
-    RXA_JWS_ES256, RXA_JWS_ES384, RXA_JWS_ES512,
-    RXA_JWS_EDDSA,
-    RXA_JWS_ALG_COUNT
-} rxa_jws_alg_t;
-
-/* A set of algorithms as a bit mask, so "allowed for this provider" and
- * "usable with this key" are one AND apart. */
-typedef unsigned int rxa_jws_algset_t;
-#define RXA_JWS_ALGSET(alg) (1u << (unsigned)(alg))
-#define RXA_JWS_ALGSET_ALL \
-    (((1u << (unsigned)RXA_JWS_ALG_COUNT) - 1u) \
-     & ~RXA_JWS_ALGSET(RXA_JWS_ALG_UNKNOWN))
-
-/* "RS256" -> RXA_JWS_RS256; RXA_JWS_ALG_UNKNOWN for anything else,
- * "none" and every HMAC algorithm included. Case-sensitive. */
-rxa_jws_alg_t rxa_jws_alg_from_name(const char *name);
-
-/* The registered name of ALG, or NULL. */
-const char *rxa_jws_alg_name(rxa_jws_alg_t alg);
-
-/* The algorithms a discovery document lists (its
- * id_token_signing_alg_values_supported array) that we support; names we do
- * not support, and non-strings, are ignored. 0 when NAMES is not an array. */
-rxa_jws_algset_t rxa_jws_algset_from_json(const json_t *names);
-
-typedef enum {
-    RXA_JWK_RSA = 1,
-    RXA_JWK_EC,
-    RXA_JWK_OKP
-} rxa_jwk_kty_t;
 
 typedef struct rxa_jwk {
     const char *kid;            /* NULL when the key has none */
@@ -58,7 +23,7 @@ typedef struct rxa_jwk {
     rxa_jws_algset_t algs;      /* what this key may verify, never 0 */
     struct evp_pkey_st *pkey;   /* public key, freed with the import pool */
     const struct rxa_jws_prepared *prepared; /* verification set up once
-                                 * at import (see rxa_jws_prepare_key) */
+                                 * at import (see rxa_jws_alg_prepare) */
 } rxa_jwk_t;
 
 typedef struct rxa_jwks {

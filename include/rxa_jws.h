@@ -49,13 +49,6 @@ apr_status_t rxa_jws_verify_raw(apr_pool_t *pool, const char *token,
                                 rxa_jws_algset_t allowed, rxa_jws_t **out,
                                 const char **perr);
 
-/* Set up, once, what verifying with KEY under each of its algorithms needs
- * (the digest and a configured OpenSSL context, which each verification
- * then duplicates instead of building anew), owned by POOL. Called by
- * rxa_jwk_from_json; a key without it still verifies, only slower.
- * Returns NULL or a tagged reason. */
-const char *rxa_jws_prepare_key(apr_pool_t *pool, rxa_jwk_t *key);
-
 /* The signature primitive: SIG (in its JWS form: RSA exactly the modulus
  * length, ECDSA the fixed-length r||s, Ed25519 64 bytes) over DATA with KEY
  * under ALG, which KEY must allow. APR_SUCCESS or APR_EINVAL. */

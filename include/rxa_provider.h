@@ -69,8 +69,10 @@ apr_status_t rxa_providers_resolve(apr_pool_t *pool,
                                    apr_array_header_t **providers,
                                    const char **perr);
 
-/* Whether anything configures the implicit provider through the
- * environment: lets a server where the module is loaded but unused start. */
+/* Whether the environment declares the implicit provider (an issuer or a
+ * client id in OIDC_* or GENERIC_*). A cookie secret alone does not: a
+ * server with no ReflexAuthProvider line and none of these has no provider
+ * and starts. */
 int rxa_providers_env_present(rxa_getenv_fn *getenv_fn, const void *baton);
 
 /* The provider named NAME, or NULL. */

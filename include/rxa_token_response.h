@@ -27,7 +27,7 @@
 /* RFC 6749 5.1: without expires_in the lifetime is the IdP's default; an
  * hour is what IdPs use. */
 #define RXA_TOKEN_EXPIRES_IN_DEFAULT 3600
-/* The auth cookies' lifetime (SPEC 5): a longer one is not believed. */
+/* The auth cookies' lifetime (7 days): a longer one is not believed. */
 #define RXA_TOKEN_EXPIRES_IN_MAX 604800
 /* Characters of the IdP's error code (and description) kept for the log. */
 #define RXA_TOKEN_ERROR_MAX 64

@@ -5,12 +5,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-/* True for "localhost", "127.0.0.0/8" literals and "::1" (with or without
- * brackets): the hosts where plain http is allowed. */
-int rxa_host_is_loopback(const char *host);
-
 /* True when URL is absolute https, or http to a loopback host: the only
- * outbound URLs the module calls (SPEC 2: issuers and endpoints). */
+ * outbound URLs the module calls (issuers and the endpoints they name). */
 int rxa_url_is_secure(apr_pool_t *pool, const char *url);
 
 /* URL without one trailing '/', a new string when one was removed. */

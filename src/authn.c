@@ -2,6 +2,7 @@
  * cookies opened and checked (SPEC 5, 6), REMOTE_USER, the identity headers
  * and variables (SPEC 7); the request origin (SPEC 9); and the scrubbing of
  * every incoming X-Reflex-* header. */
+#include <apr_atomic.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -12,6 +13,7 @@
 #include "rxa_cookie.h"
 #include "rxa_discovery.h"
 #include "rxa_forwarded.h"
+#include "rxa_host.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 #include "rxa_origin.h"
@@ -77,26 +79,65 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
 
 static rxa_vcache_t *vcache;
 
-/* The identity last found on a connection: a browser sends the same Cookie
- * header with every request of a keep-alive connection, so a header byte
- * for byte the one remembered, for the same server, before the cache
+/* The identities last found on a connection: a browser sends the same
+ * Cookie header with every request of a keep-alive connection, so a header
+ * byte for byte one remembered, for the same server, before the cache
  * entry's end and under the same issuer snapshot, is the same identity,
- * without parsing the cookies or taking the cache's lock. Each memo holds
- * its cache reference and its header values in a pool of the connection's
- * that lives as long as the connection: a request still being logged may
- * use them after the next one has begun. So a connection gets at most
- * MEMO_MAX of them (cookies change at a refresh, rarely more). */
+ * without parsing the cookies or taking the cache's lock.
+ *
+ * The memo belongs to the client's connection: with HTTP/2 each stream is
+ * a secondary connection of its own, new for every request, so the memo
+ * is kept on its master. Streams of one master run at once in different
+ * threads, and a worker thread must not allocate from the master's pool
+ * nor register cleanups there; so the memo is made in pre_connection, in
+ * the connection's own thread, with the cleanup that ends it. Its entries
+ * are immutable once published (a compare-and-swap onto a list), each in
+ * an unmanaged pool of its own holding its cache reference and header
+ * values, destroyed only with the connection: a request still being
+ * logged may use them after another has begun. So a connection gets at
+ * most MEMO_MAX of them (cookies change at a refresh, rarely more). */
 #define MEMO_MAX 4
 
-typedef struct conn_memo {
-    int made;                   /* memos made on this connection */
+typedef struct memo_entry {
+    const struct memo_entry *next;
+    apr_pool_t *pool;
     const rxa_srv_conf_t *sc;
     const char *header;
     apr_size_t hlen;
     apr_uint64_t serial;        /* of the issuer snapshot it was made under */
     apr_int64_t valid_until;
     rxa_identity_t who;
+} memo_entry_t;
+
+typedef struct conn_memo {
+    volatile void *head;        /* the newest memo_entry_t */
+    volatile apr_uint32_t made; /* entries begun on this connection */
 } conn_memo_t;
+
+static apr_status_t memo_end(void *data)
+{
+    conn_memo_t *m = data;
+    const memo_entry_t *e = apr_atomic_casptr(&m->head, NULL, NULL), *next;
+
+    for (; e; e = next) {
+        next = e->next;
+        apr_pool_destroy(e->pool);
+    }
+    return APR_SUCCESS;
+}
+
+int rxa_authn_pre_connection(conn_rec *c, void *csd)
+{
+    conn_memo_t *m;
+
+    (void)csd;
+    if (c->master)
+        return DECLINED;
+    m = apr_pcalloc(c->pool, sizeof(*m));
+    ap_set_module_config(c->conn_config, &reflex_auth_module, m);
+    apr_pool_cleanup_register(c->pool, m, memo_end, apr_pool_cleanup_null);
+    return DECLINED;
+}
 
 void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -148,63 +189,93 @@ static apr_int64_t vcache_until(const rxa_srv_conf_t *sc,
 static const char *const *identity_exports(apr_pool_t *pool,
                                            const rxa_identity_t *who);
 
-/* This connection's memo for R, if it holds; copied into WHO. */
+/* R's client connection: the master of an HTTP/2 stream. */
+static conn_rec *memo_conn(request_rec *r)
+{
+    return r->connection->master ? r->connection->master : r->connection;
+}
+
+/* Whether E was made under its issuer's current snapshot. */
+static int memo_snapshot_holds(request_rec *r, const memo_entry_t *e)
+{
+    const rxa_issuer_snap_t *snap = rxa_issuer_get(e->who.provider->iss,
+                                                   apr_time_now(), r->pool);
+
+    return snap && snap->serial == e->serial;
+}
+
+/* An entry of R's connection memo that holds for R; copied into WHO. */
 static int memo_get(request_rec *r, const rxa_srv_conf_t *sc, apr_int64_t now,
                     rxa_identity_t *who)
 {
-    conn_memo_t *m = ap_get_module_config(r->connection->conn_config,
+    conn_memo_t *m = ap_get_module_config(memo_conn(r)->conn_config,
                                           &reflex_auth_module);
+    const memo_entry_t *e;
     const char *header;
-    const rxa_issuer_snap_t *snap;
+    apr_size_t hlen;
 
-    if (!m || !m->who.session || m->sc != sc || now >= m->valid_until
-        || !(header = apr_table_get(r->headers_in, "Cookie"))
-        || strlen(header) != m->hlen || memcmp(header, m->header, m->hlen)
-        || !(snap = rxa_issuer_get(m->who.provider->iss, apr_time_now(),
-                                   r->pool))
-        || snap->serial != m->serial)
+    if (!m || !(e = apr_atomic_casptr(&m->head, NULL, NULL))
+        || !(header = apr_table_get(r->headers_in, "Cookie")))
         return 0;
-    *who = m->who;
-    return 1;
+    hlen = strlen(header);
+    for (; e; e = e->next) {
+        if (e->sc == sc && now < e->valid_until && e->hlen == hlen
+            && !memcmp(header, e->header, hlen)
+            && memo_snapshot_holds(r, e)) {
+            *who = e->who;
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00220: "
+                          "identity from the memo of the connection from "
+                          "%pI", memo_conn(r)->client_addr);
+            return 1;
+        }
+    }
+    return 0;
 }
 
-/* After a cache hit for KEY: remember it for this connection, with a
- * reference of the connection's own. */
+/* After a cache hit for KEY: remember it for R's connection, with a
+ * reference of the memo's own. */
 static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
                      const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
                      const char *key, apr_size_t klen, apr_int64_t now)
 {
-    conn_rec *c = r->connection;
-    conn_memo_t *m = ap_get_module_config(c->conn_config, &reflex_auth_module);
+    conn_memo_t *m = ap_get_module_config(memo_conn(r)->conn_config,
+                                          &reflex_auth_module);
     const char *header = apr_table_get(r->headers_in, "Cookie");
     const rxa_session_t *s;
+    memo_entry_t *e;
     apr_pool_t *pool;
     json_t *claims;
     apr_int64_t until;
+    void *head;
 
-    if (!m) {
-        m = apr_pcalloc(c->pool, sizeof(*m));
-        ap_set_module_config(c->conn_config, &reflex_auth_module, m);
-    }
-    if (m->made >= MEMO_MAX || !header
-        || apr_pool_create(&pool, c->pool) != APR_SUCCESS)
+    if (!m || !header || apr_atomic_inc32(&m->made) >= MEMO_MAX
+        || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS)
         return;
     if (!rxa_vcache_get(vcache, pool, key, klen, snap->serial, now, &s,
                         &claims, &until)) {
         apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
         return;
     }
-    m->made++;
-    m->sc = sc;
-    m->hlen = strlen(header);
-    m->header = apr_pmemdup(pool, header, m->hlen);
-    m->serial = snap->serial;
-    m->valid_until = until;
-    m->who.session = s;
-    m->who.provider = p;
-    m->who.claims = claims;
-    m->who.sub = rxa_json_get_str(claims, "sub");
-    m->who.exported = identity_exports(pool, &m->who);
+    e = apr_pcalloc(pool, sizeof(*e));
+    e->pool = pool;
+    e->sc = sc;
+    e->hlen = strlen(header);
+    e->header = apr_pmemdup(pool, header, e->hlen);
+    e->serial = snap->serial;
+    e->valid_until = until;
+    e->who.session = s;
+    e->who.provider = p;
+    e->who.claims = claims;
+    e->who.sub = rxa_json_get_str(claims, "sub");
+    e->who.exported = identity_exports(pool, &e->who);
+    /* published whole: readers see the entry with every field set */
+    do {
+        head = apr_atomic_casptr(&m->head, NULL, NULL);
+        e->next = head;
+    } while (apr_atomic_casptr(&m->head, e, head) != head);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00221: identity "
+                  "remembered for the connection from %pI",
+                  memo_conn(r)->client_addr);
 }
 
 rxa_request_state_t *rxa_request_state(request_rec *r)

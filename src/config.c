@@ -111,8 +111,11 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
         APR_ARRAY_PUSH(sc->cookie_secrets, const char *) =
             apr_pstrdup(p, env_secret);
     }
-    /* Loaded but never configured (a2enmod alone): let httpd start. */
-    sc->in_use = sc->provider_specs || sc->cookie_secrets
+    /* Only a provider makes a server need one: a server with none (a2enmod
+     * alone, or the main server of vhosts that declare their own, with the
+     * cookie secret in httpd's environment) starts, and its AuthType
+     * ReflexOIDC locations answer 500. */
+    sc->in_use = sc->provider_specs
         || rxa_providers_env_present(rxa_process_getenv, NULL);
 }
 

@@ -5,6 +5,7 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_discovery.h"
+#include "rxa_host.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */
@@ -165,6 +166,13 @@ static void dump_provider(apr_pool_t *p, const rxa_provider_t *pv)
     }
     printf("    discovery:      ok\n");
     printf("    published issuer:       %s\n", snap->md->issuer);
+    if (snap->md->issuer_is_template)
+        printf("    tenants:                %s\n", pv->tenants->nelts
+               ? rxa_words_join(p, pv->tenants, " ")
+               : "any (no tenants=: users of every tenant can sign in)");
+    else if (pv->tenants->nelts)
+        printf("    tenants:                ignored (the issuer names one "
+               "tenant, not {tenantid})\n");
     printf("    authorization_endpoint: %s\n", snap->md->authorization_endpoint);
     printf("    token_endpoint:         %s (%s)\n", snap->md->token_endpoint
            ? snap->md->token_endpoint : "(none: sign-in cannot complete)",
@@ -190,7 +198,7 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
 
     apr_pool_create(&ptemp, pconf);
     rxa_providers_discover_now(pconf, ptemp, s);
-    printf("mod_reflex_auth configuration:\n");
+    printf("%s configuration:\n", RXA_PRODUCT);
     for (sv = s; sv; sv = sv->next) {
         rxa_srv_conf_t *sc = rxa_srv_conf(sv);
         const char *host = sv->server_hostname ? sv->server_hostname : "localhost";

@@ -14,6 +14,7 @@
 #include "rxa_json.h"
 #include "rxa_origin.h"
 #include "rxa_pkce.h"
+#include "rxa_random.h"
 #include "rxa_session.h"
 
 /* --- shared pieces ---------------------------------------------------------- */

@@ -8,7 +8,7 @@
 #include "mod_reflex_auth.h"
 #include "rxa_cookie.h"
 #include "rxa_json.h"
-#include "rxa_pkce.h"
+#include "rxa_random.h"
 
 #define LOGIN_COOKIE_PREFIX "__Secure-reflex_login_"
 #define LOGIN_COOKIE_NEXT   "__Secure-reflex_login_next"

@@ -1,12 +1,16 @@
 /* mod_reflex_auth: what the httpd glue files share.
  *
  * mod_reflex_auth.c holds the module record and hook registration;
- * config.c the directives and per-server config; providers.c the registry
- * and discovery at start-up and at request time; dump.c DUMP_REFLEX_AUTH;
+ * config.c the directives and per-server config; registry.c builds each
+ * server's providers (with src/core/provider.c) and runs discovery at
+ * start-up; dump.c DUMP_REFLEX_AUTH;
  * authn.c the check_authn hook; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
 #define MOD_REFLEX_AUTH_H
+
+/* RXA_VERSION comes from AC_INIT in configure.ac, through Makefile.am. */
+#define RXA_PRODUCT "mod_reflex_auth/" RXA_VERSION
 
 #include <httpd.h>
 #include <http_config.h>
@@ -127,7 +131,7 @@ rxa_srv_conf_t *rxa_srv_conf(const server_rec *s);
 void rxa_config_finalize(apr_pool_t *p, server_rec *s);
 const char *rxa_process_getenv(const void *baton, const char *name);
 
-/* providers.c */
+/* registry.c */
 int rxa_providers_check(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp, server_rec *s);
 int rxa_providers_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -144,6 +148,7 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 /* authn.c */
 int rxa_check_authn(request_rec *r);
 void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s);
+int rxa_authn_pre_connection(conn_rec *c, void *csd);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,

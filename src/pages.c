@@ -7,7 +7,7 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_origin.h"
-#include "rxa_pkce.h"
+#include "rxa_random.h"
 
 /* Short random id shown on an error page and written in the matching
  * error_log line, so a user's screenshot leads to the log entry. */

@@ -1,5 +1,4 @@
-/* The browser-visible origin, trusted proxies, Forwarded and X-Forwarded-*:
- * see rxa_forwarded.h. */
+/* Trusted proxies, Forwarded and X-Forwarded-*: see rxa_forwarded.h. */
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -8,9 +7,8 @@
 #include <apr_strings.h>
 
 #include "rxa_forwarded.h"
+#include "rxa_host.h"
 
-#define NAME_MAX_LEN        253
-#define LABEL_MAX_LEN       63
 /* Most parameters in one Forwarded element (RFC 7239 defines four). */
 #define ELEMENT_MAX_PARAMS  16
 
@@ -19,18 +17,6 @@ struct rxa_trusted_t {
 };
 
 /* Reasons given from more than one place. */
-static const char ERR_HOST_EMPTY[] = "RXA05001: empty host";
-static const char ERR_HOST_CHARS[] =
-    "RXA05002: host holds characters a host name cannot";
-static const char ERR_IPV6[] = "RXA05003: host holds a malformed IPv6 "
-                               "literal";
-static const char ERR_LABEL[] = "RXA05004: host name with an empty or "
-                                "over-long label, or one starting or ending "
-                                "with '-'";
-static const char ERR_PORT[] = "RXA05006: port is not 1-65535 in plain "
-                               "digits";
-static const char ERR_HOST_LONG[] = "RXA05009: host longer than a host name "
-                                    "can be";
 static const char ERR_FWD_UNTERMINATED[] =
     "RXA05044: Forwarded header with an unterminated quoted string";
 static const char ERR_FWD_QCTL[] =
@@ -38,26 +24,7 @@ static const char ERR_FWD_QCTL[] =
 static const char ERR_FWD_NODE[] =
     "RXA05056: Forwarded for= or by= is not an RFC 7239 node";
 
-/* ASCII only, whatever the process locale says about bytes over 0x7f. */
-static int ascii_alpha(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int ascii_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int ascii_alnum(unsigned char c)
-{
-    return ascii_alpha(c) || ascii_digit(c);
-}
-
-static int ascii_xdigit(unsigned char c)
-{
-    return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+#define ALNUM "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 static int is_ctl(unsigned char c)
 {
@@ -69,222 +36,11 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-/* RFC 9110 tchar. */
+/* RFC 9110 tchar: ASCII only, whatever the process locale says about bytes
+ * over 0x7f. */
 static int is_tchar(unsigned char c)
 {
-    return ascii_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* ---- hosts and ports -------------------------------------------------- */
-
-/* 1-65535, plain digits, no sign and no leading zero ("0443" is refused,
- * not read as 443, so no two spellings name one origin). */
-static const char *port_parse(const char *s, apr_size_t len,
-                              apr_port_t *port)
-{
-    apr_size_t i;
-    long v = 0;
-
-    if (len == 0 || len > 5 || s[0] == '0')
-        return ERR_PORT;
-    for (i = 0; i < len; i++) {
-        if (!ascii_digit((unsigned char)s[i]))
-            return ERR_PORT;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v > 65535)
-        return ERR_PORT;
-    *port = (apr_port_t)v;
-    return NULL;
-}
-
-/* Four decimal parts 0-255 without leading zeros: the only IPv4 form whose
- * meaning no parser disputes (browsers read "010" as octal). */
-static int ipv4_strict(const char *s, apr_size_t len)
-{
-    apr_size_t i = 0, start;
-    int parts, v;
-
-    for (parts = 0; parts < 4; parts++) {
-        if (parts > 0) {
-            if (i >= len || s[i] != '.')
-                return 0;
-            i++;
-        }
-        start = i;
-        v = 0;
-        while (i < len && i - start < 3 && ascii_digit((unsigned char)s[i]))
-            v = v * 10 + (s[i++] - '0');
-        if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
-            return 0;
-    }
-    return i == len;
-}
-
-/* The WHATWG URL serialization of an IPv6 address (RFC 5952: lowercase,
- * no leading zeros, the first longest run of two or more zero pieces
- * written "::"), bracketed: what a browser puts in Host and Origin. */
-static const char *ipv6_serialize(apr_pool_t *pool, const unsigned char *a)
-{
-    unsigned int piece[8];
-    char buf[48], *o = buf;
-    int i, j, best = -1, bestlen = 1, skipping = 0;
-
-    for (i = 0; i < 8; i++)
-        piece[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
-    for (i = 0; i < 8; i = j + 1) {
-        for (j = i; j < 8 && piece[j] == 0; j++)
-            ;
-        if (j - i > bestlen) {
-            best = i;
-            bestlen = j - i;
-        }
-    }
-    *o++ = '[';
-    for (i = 0; i < 8; i++) {
-        if (skipping && piece[i] == 0)
-            continue;
-        skipping = 0;
-        if (i == best) {
-            o += apr_snprintf(o, 3, "%s", i == 0 ? "::" : ":");
-            skipping = 1;
-            continue;
-        }
-        o += apr_snprintf(o, 6, "%x%s", piece[i], i < 7 ? ":" : "");
-    }
-    *o++ = ']';
-    *o = '\0';
-    return apr_pstrdup(pool, buf);
-}
-
-/* S (LEN bytes, no brackets) as a bracketed IPv6 address in normal form.
- * Hex digits and colons only: no zone ("%eth0") and no embedded IPv4,
- * which browsers would rewrite to hex anyway. */
-static const char *ipv6_normal(apr_pool_t *pool, const char *s,
-                               apr_size_t len, const char **host)
-{
-    unsigned char a[16];
-    char buf[48];
-    apr_size_t i;
-
-    if (len < 2 || len >= sizeof(buf))
-        return ERR_IPV6;
-    for (i = 0; i < len; i++) {
-        if (!ascii_xdigit((unsigned char)s[i]) && s[i] != ':')
-            return ERR_IPV6;
-    }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (inet_pton(AF_INET6, buf, a) != 1)
-        return ERR_IPV6;
-    *host = ipv6_serialize(pool, a);
-    return NULL;
-}
-
-/* A DNS name, or a dotted-quad IPv4 address (S, LEN bytes). */
-static const char *name_check(const char *s, apr_size_t len)
-{
-    apr_size_t i, start = 0, last = 0;
-    int numeric = 1;
-
-    if (len == 0)
-        return ERR_HOST_EMPTY;
-    if (len > NAME_MAX_LEN)
-        return ERR_HOST_LONG;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!ascii_alnum(c) && c != '-' && c != '_' && c != '.')
-            return ERR_HOST_CHARS;
-    }
-    if (s[len - 1] == '.')
-        return "RXA05008: host name ends with a dot (another origin to a "
-               "browser)";
-    for (i = 0; i <= len; i++) {
-        if (i < len && s[i] != '.')
-            continue;
-        if (i == start || i - start > LABEL_MAX_LEN || s[start] == '-'
-            || s[i - 1] == '-')
-            return ERR_LABEL;
-        last = start;
-        start = i + 1;
-    }
-    /* WHATWG "ends in a number": the last label all digits, or "0x" and
-     * hex digits; such a host is an IPv4 address to a browser. */
-    if (len - last >= 2 && s[last] == '0'
-        && (s[last + 1] == 'x' || s[last + 1] == 'X')) {
-        for (i = last + 2; i < len; i++)
-            numeric = numeric && ascii_xdigit((unsigned char)s[i]);
-    }
-    else {
-        for (i = last; i < len; i++)
-            numeric = numeric && ascii_digit((unsigned char)s[i]);
-    }
-    if (numeric && !ipv4_strict(s, len))
-        return "RXA05005: numeric host that is not a dotted-quad IPv4 "
-               "address";
-    return NULL;
-}
-
-static const char *host_parse_n(apr_pool_t *pool, const char *s,
-                                apr_size_t len, const char **host,
-                                apr_port_t *port)
-{
-    const char *rest, *end = s + len, *e;
-
-    *port = 0;
-    if (len == 0)
-        return ERR_HOST_EMPTY;
-    if (len > RXA_ORIGIN_HEADER_MAX)
-        return ERR_HOST_LONG;
-    if (s[0] == '[') {
-        const char *close = memchr(s, ']', len);
-        if (!close)
-            return ERR_IPV6;
-        if ((e = ipv6_normal(pool, s + 1, (apr_size_t)(close - s - 1), host)))
-            return e;
-        rest = close + 1;
-    }
-    else {
-        const char *colon = memchr(s, ':', len);
-        apr_size_t nlen = colon ? (apr_size_t)(colon - s) : len;
-        char *l;
-        if ((e = name_check(s, nlen)))
-            return e;
-        *host = l = apr_pstrmemdup(pool, s, nlen);
-        for (; *l; l++)
-            *l = (char)apr_tolower(*l);
-        rest = s + nlen;
-    }
-    if (rest == end)
-        return NULL;
-    if (*rest != ':')
-        return "RXA05007: junk after the host";
-    return port_parse(rest + 1, (apr_size_t)(end - rest - 1), port);
-}
-
-apr_status_t rxa_host_parse(apr_pool_t *pool, const char *hostport,
-                            const char **host, apr_port_t *port,
-                            const char **err)
-{
-    const char *e, *dummy;
-
-    if (!err)
-        err = &dummy;
-    *host = NULL;
-    *port = 0;
-    if (!hostport)
-        e = "RXA05010: no host";
-    else if (strnlen(hostport, RXA_ORIGIN_HEADER_MAX + 1)
-             > RXA_ORIGIN_HEADER_MAX)
-        e = ERR_HOST_LONG;
-    else
-        e = host_parse_n(pool, hostport, strlen(hostport), host, port);
-    if (e) {
-        *host = NULL;
-        *err = e;
-        return APR_EINVAL;
-    }
-    return APR_SUCCESS;
+    return c && strchr("!#$%&'*+-.^_`|~" ALNUM, c);
 }
 
 /* ---- trusted proxies ---------------------------------------------------- */
@@ -335,7 +91,7 @@ apr_status_t rxa_trusted_proxies_parse(apr_pool_t *pool,
         if (slash) {
             bits = slash + 1;
             for (k = 0; bits[k]; k++) {
-                if (!ascii_digit((unsigned char)bits[k]) || k >= 3)
+                if (!apr_isdigit(bits[k]) || k >= 3)
                     break;
                 v = v * 10 + (bits[k] - '0');
             }
@@ -457,7 +213,7 @@ static int obf_ok(const char *s, apr_size_t len)
     if (len < 2 || s[0] != '_')
         return 0;
     for (i = 1; i < len; i++) {
-        if (!ascii_alnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+        if (!s[i] || !strchr("._-" ALNUM, s[i]))
             return 0;
     }
     return 1;
@@ -482,7 +238,7 @@ static const char *node_parse(apr_pool_t *pool, const char *v,
         if (nlen < 2 || nlen >= sizeof(buf))
             return ERR_FWD_NODE;
         for (i = 0; i < nlen; i++) {
-            if (!ascii_xdigit((unsigned char)v[1 + i]) && v[1 + i] != ':'
+            if (!apr_isxdigit(v[1 + i]) && v[1 + i] != ':'
                 && v[1 + i] != '.')
                 return ERR_FWD_NODE;
         }
@@ -495,7 +251,7 @@ static const char *node_parse(apr_pool_t *pool, const char *v,
     }
     else {
         nlen = strcspn(v, ":");
-        if (ipv4_strict(v, nlen))
+        if (rxa_host_is_ipv4(v, nlen))
             *ip = apr_pstrmemdup(pool, v, nlen);
         else if (!(nlen == 7 && !strncasecmp(v, "unknown", 7))
                  && !obf_ok(v, nlen))
@@ -512,7 +268,7 @@ static const char *node_parse(apr_pool_t *pool, const char *v,
     if (len == 0 || len > 5)
         return ERR_FWD_NODE;
     for (i = 0, pv = 0; i < len; i++) {
-        if (!ascii_digit((unsigned char)rest[i]))
+        if (!apr_isdigit(rest[i]))
             return ERR_FWD_NODE;
         pv = pv * 10 + (rest[i] - '0');
     }
@@ -586,8 +342,8 @@ static const char *fwd_element(apr_pool_t *pool, const char *s,
         else
             return "RXA05049: Forwarded proto is not http or https";
     }
-    if (host && (e = host_parse_n(pool, host, strlen(host), &elem->host,
-                                  &elem->host_port)))
+    if (host && (e = rxa_host_parse_n(pool, host, strlen(host), &elem->host,
+                                      &elem->host_port)))
         return apr_pstrcat(pool, e, " (Forwarded host)", NULL);
     if (forv && (e = node_parse(pool, forv, &elem->for_ip)))
         return e;
@@ -694,23 +450,41 @@ static const char *xf_parse(apr_pool_t *pool, const char *v,
                 return "RXA05052: X-Forwarded-Proto is not http or https";
         }
         else if (kind == XF_HOST) {
-            if ((e = host_parse_n(pool, v + a, b - a, host, port)))
+            if ((e = rxa_host_parse_n(pool, v + a, b - a, host, port)))
                 return apr_pstrcat(pool, e, " (X-Forwarded-Host)", NULL);
         }
-        else if ((e = port_parse(v + a, b - a, port))) {
+        else if ((e = rxa_host_port_parse(v + a, b - a, port))) {
             return apr_pstrcat(pool, e, " (X-Forwarded-Port)", NULL);
         }
     }
     return NULL;
 }
 
-/* ---- the origin --------------------------------------------------------- */
+apr_status_t rxa_x_forwarded_parse(apr_pool_t *pool, const char *proto,
+                                   const char *host, const char *port,
+                                   rxa_x_forwarded_t *out, const char **err)
+{
+    const char *e, *dummy;
 
-/* Forwarded, walked as rxa_forwarded.h says. Returns whether it named a
- * proto or a host, which then replace *SCHEME, *HOST and *PORT. */
-static int from_forwarded(apr_pool_t *pool, const apr_array_header_t *elems,
-                          const rxa_trusted_t *trusted, const char **scheme,
-                          const char **host, apr_port_t *port)
+    if (!err)
+        err = &dummy;
+    memset(out, 0, sizeof(*out));
+    if ((e = xf_parse(pool, proto, XF_PROTO, &out->proto, NULL, NULL))
+        || (e = xf_parse(pool, host, XF_HOST, NULL, &out->host,
+                         &out->host_port))
+        || (e = xf_parse(pool, port, XF_PORT, NULL, NULL, &out->port))) {
+        memset(out, 0, sizeof(*out));
+        *err = e;
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- the Forwarded chain ------------------------------------------------ */
+
+int rxa_forwarded_select(apr_pool_t *pool, const apr_array_header_t *elems,
+                         const rxa_trusted_t *trusted, const char **scheme,
+                         const char **host, apr_port_t *port)
 {
     const rxa_forwarded_elem_t *el = (const rxa_forwarded_elem_t *)elems->elts;
     const char *fproto = NULL;
@@ -735,85 +509,4 @@ static int from_forwarded(apr_pool_t *pool, const apr_array_header_t *elems,
         *port = fhost->host_port;
     }
     return fproto || fhost;
-}
-
-apr_status_t rxa_origin_compute(apr_pool_t *pool,
-                                const rxa_origin_input_t *in,
-                                rxa_origin_t *out, const char **err)
-{
-    const char *e = NULL, *dummy, *scheme, *host = NULL;
-    apr_port_t port = 0;
-    rxa_origin_source_e source = RXA_ORIGIN_FROM_CONNECTION;
-
-    if (!err)
-        err = &dummy;
-    memset(out, 0, sizeof(*out));
-    if (in->host_header) {
-        if (rxa_host_parse(pool, in->host_header, &host, &port, &e))
-            e = apr_pstrcat(pool, e, " (Host header)", NULL);
-    }
-    else if (in->server_name) {
-        if (rxa_host_parse(pool, in->server_name, &host, &port, &e))
-            e = apr_pstrcat(pool, e, " (server name)", NULL);
-        else if (!port)
-            port = in->local_port;
-    }
-    else {
-        e = "RXA05060: request without a Host header and no server name to "
-            "use instead";
-    }
-    if (e)
-        goto fail;
-    scheme = in->is_tls ? "https" : "http";
-
-    if (in->peer_trusted) {
-        int used = 0;
-        if (in->n_forwarded > 0) {
-            apr_array_header_t *elems;
-            if (rxa_forwarded_parse(pool, in->forwarded, in->n_forwarded,
-                                    &elems, &e))
-                goto fail;
-            used = from_forwarded(pool, elems, in->trusted, &scheme, &host,
-                                  &port);
-            if (used)
-                source = RXA_ORIGIN_FROM_FORWARDED;
-        }
-        if (!used) {
-            const char *xproto = NULL, *xhost = NULL;
-            apr_port_t xhost_port = 0, xport = 0;
-            if ((e = xf_parse(pool, in->xf_proto, XF_PROTO, &xproto, NULL,
-                              NULL))
-                || (e = xf_parse(pool, in->xf_host, XF_HOST, NULL, &xhost,
-                                 &xhost_port))
-                || (e = xf_parse(pool, in->xf_port, XF_PORT, NULL, NULL,
-                                 &xport)))
-                goto fail;
-            if (xproto || xhost || xport)
-                source = RXA_ORIGIN_FROM_X_FORWARDED;
-            if (xproto)
-                scheme = xproto;
-            if (xhost) {
-                host = xhost;
-                port = xhost_port;
-            }
-            if (xport && !port)
-                port = xport;
-        }
-    }
-
-    if ((port == 443 && !strcmp(scheme, "https"))
-        || (port == 80 && !strcmp(scheme, "http")))
-        port = 0;
-    out->scheme = scheme;
-    out->host = host;
-    out->port = port;
-    out->source = source;
-    out->origin = port ? apr_psprintf(pool, "%s://%s:%u", scheme, host,
-                                      (unsigned int)port)
-                       : apr_pstrcat(pool, scheme, "://", host, NULL);
-    return APR_SUCCESS;
-
-fail:
-    *err = e;
-    return APR_EINVAL;
 }

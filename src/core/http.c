@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include "rxa_http.h"
+#include "rxa_log.h"
 #include "rxa_util.h"
 
 typedef struct http_xfer {
@@ -16,6 +17,27 @@ typedef struct http_xfer {
     apr_size_t len, cap;
     int too_big;
 } http_xfer_t;
+
+rxa_http_seam_t rxa_http_seam;
+
+static CURLM *seam_multi_init(void)
+{
+    return rxa_http_seam.multi_init ? rxa_http_seam.multi_init()
+                                    : curl_multi_init();
+}
+
+static CURL *seam_easy_init(void)
+{
+    return rxa_http_seam.easy_init ? rxa_http_seam.easy_init()
+                                   : curl_easy_init();
+}
+
+static CURLMcode seam_multi_add_handle(CURLM *multi, CURL *easy)
+{
+    return rxa_http_seam.multi_add_handle
+        ? (CURLMcode)rxa_http_seam.multi_add_handle(multi, easy)
+        : curl_multi_add_handle(multi, easy);
+}
 
 apr_status_t rxa_http_global_init(void)
 {
@@ -61,45 +83,73 @@ static size_t http_write_cb(char *data, size_t size, size_t nmemb, void *baton)
     return n;
 }
 
+/* Every option, each checked: a transfer that runs without one of them
+ * (no certificate check, any protocol) must not run at all. Returns
+ * whether curl took them all. */
+static int http_xfer_options(http_xfer_t *x)
+{
+    rxa_http_req_t *req = x->req;
+    CURL *c = x->curl;
+    struct curl_slist *h;
+    int ok = 1, i;
+
+    ok &= curl_easy_setopt(c, CURLOPT_URL, req->url) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->opts->timeout_ms)
+          == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->opts->timeout_ms)
+          == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+    if (req->ca_file || x->opts->ca_file)
+        ok &= curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file
+                               ? req->ca_file : x->opts->ca_file) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_USERAGENT, "mod_reflex_auth") == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write_cb) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, x) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_PRIVATE, x) == CURLE_OK;
+    /* curl_slist_append returns NULL, the list untouched, when out of
+     * memory: x->headers keeps what the cleanup must free. */
+    if (!(x->headers = curl_slist_append(NULL, "Accept: application/json")))
+        return 0;
+    for (i = 0; req->headers && i < req->headers->nelts; i++) {
+        if (!(h = curl_slist_append(x->headers,
+                                    APR_ARRAY_IDX(req->headers, i,
+                                                  const char *))))
+            return 0;
+        x->headers = h;
+    }
+    ok &= curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers) == CURLE_OK;
+    if (req->post_body) {
+        ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->post_body)
+              == CURLE_OK;
+        ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                               (curl_off_t)req->post_len) == CURLE_OK;
+    }
+    return ok;
+}
+
 static apr_status_t http_xfer_setup(apr_pool_t *pool, http_xfer_t *x)
 {
     rxa_http_req_t *req = x->req;
-    int i;
 
     if (!rxa_url_is_secure(pool, req->url)) {
         req->err = "RXA01101: refused to call a URL that is not https "
                    "(plain http is allowed only to a loopback address)";
         return APR_EINVAL;
     }
-    if (!(x->curl = curl_easy_init())) {
+    if (!(x->curl = seam_easy_init())) {
         req->err = "RXA01102: curl_easy_init failed";
         return APR_ENOMEM;
     }
     apr_pool_cleanup_register(pool, x, http_xfer_cleanup,
                               apr_pool_cleanup_null);
-    curl_easy_setopt(x->curl, CURLOPT_URL, req->url);
-    curl_easy_setopt(x->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x->curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, x->opts->timeout_ms);
-    curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, x->opts->timeout_ms);
-    curl_easy_setopt(x->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(x->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (req->ca_file || x->opts->ca_file)
-        curl_easy_setopt(x->curl, CURLOPT_CAINFO,
-                         req->ca_file ? req->ca_file : x->opts->ca_file);
-    curl_easy_setopt(x->curl, CURLOPT_USERAGENT, "mod_reflex_auth");
-    curl_easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, http_write_cb);
-    curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, x);
-    x->headers = curl_slist_append(NULL, "Accept: application/json");
-    for (i = 0; req->headers && i < req->headers->nelts; i++)
-        x->headers = curl_slist_append(x->headers,
-                                       APR_ARRAY_IDX(req->headers, i, const char *));
-    curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
-    if (req->post_body) {
-        curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, req->post_body);
-        curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)req->post_len);
+    if (!http_xfer_options(x)) {
+        req->err = "RXA01114: curl refused a transfer option (or was out of "
+                   "memory)";
+        return APR_EGENERAL;
     }
     return APR_SUCCESS;
 }
@@ -137,19 +187,34 @@ apr_status_t rxa_http_run(apr_pool_t *pool, rxa_http_req_t *const *reqs,
     CURLM *multi;
     int i, running = 0, queued, cancelled = 0;
 
-    if (!(multi = curl_multi_init()))
+    if (!(multi = seam_multi_init())) {
+        for (i = 0; i < n; i++) {
+            reqs[i]->rv = APR_ENOMEM;
+            reqs[i]->err = "RXA01110: curl_multi_init failed: the request "
+                           "was not made";
+        }
+        rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_ENOMEM,
+                "RXA01111: curl_multi_init failed: %d outbound request(s) "
+                "fail unsent", n);
         return APR_ENOMEM;
+    }
     for (i = 0; i < n; i++) {
         http_xfer_t *x = &xs[i];
+        CURLMcode mc;
         x->pool = pool;
         x->req = reqs[i];
         x->opts = opts;
         x->req->rv = APR_EGENERAL;
         x->req->err = NULL;
-        if ((x->req->rv = http_xfer_setup(pool, x)) == APR_SUCCESS) {
-            x->req->rv = APR_EGENERAL;
-            curl_easy_setopt(x->curl, CURLOPT_PRIVATE, x);
-            curl_multi_add_handle(multi, x->curl);
+        if ((x->req->rv = http_xfer_setup(pool, x)) != APR_SUCCESS)
+            continue;
+        x->req->rv = APR_EGENERAL;
+        if ((mc = seam_multi_add_handle(multi, x->curl)) != CURLM_OK) {
+            x->req->err = "RXA01112: curl_multi_add_handle failed: the "
+                          "request was not made";
+            rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_EGENERAL,
+                    "RXA01113: curl_multi_add_handle failed: %s",
+                    curl_multi_strerror(mc));
         }
     }
     do {

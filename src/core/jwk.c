@@ -15,58 +15,13 @@
 #include "rxa_b64url.h"
 #include "rxa_json.h"
 #include "rxa_jwk.h"
-#include "rxa_jws.h"
 
-/* --- algorithm names ------------------------------------------------------ */
-
-static const char *const alg_names[RXA_JWS_ALG_COUNT] = {
-    NULL,
-    "RS256", "RS384", "RS512",
-    "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512",
-    "EdDSA"
-};
+/* --- what a key's "alg" allows -------------------------------------------- */
 
 #define ALGS_RS (RXA_JWS_ALGSET(RXA_JWS_RS256) | RXA_JWS_ALGSET(RXA_JWS_RS384) \
                  | RXA_JWS_ALGSET(RXA_JWS_RS512))
 #define ALGS_PS (RXA_JWS_ALGSET(RXA_JWS_PS256) | RXA_JWS_ALGSET(RXA_JWS_PS384) \
                  | RXA_JWS_ALGSET(RXA_JWS_PS512))
-
-rxa_jws_alg_t rxa_jws_alg_from_name(const char *name)
-{
-    int i;
-
-    if (!name)
-        return RXA_JWS_ALG_UNKNOWN;
-    for (i = 1; i < RXA_JWS_ALG_COUNT; i++) {
-        if (!strcmp(name, alg_names[i]))
-            return (rxa_jws_alg_t)i;
-    }
-    return RXA_JWS_ALG_UNKNOWN;
-}
-
-const char *rxa_jws_alg_name(rxa_jws_alg_t alg)
-{
-    return (alg > RXA_JWS_ALG_UNKNOWN && alg < RXA_JWS_ALG_COUNT)
-           ? alg_names[alg] : NULL;
-}
-
-rxa_jws_algset_t rxa_jws_algset_from_json(const json_t *names)
-{
-    rxa_jws_algset_t set = 0;
-    size_t i;
-
-    if (!json_is_array(names))
-        return 0;
-    for (i = 0; i < json_array_size(names); i++) {
-        const json_t *v = json_array_get(names, i);
-        rxa_jws_alg_t alg = json_is_string(v)
-            ? rxa_jws_alg_from_name(json_string_value(v)) : RXA_JWS_ALG_UNKNOWN;
-        if (alg != RXA_JWS_ALG_UNKNOWN)
-            set |= RXA_JWS_ALGSET(alg);
-    }
-    return set;
-}
 
 /* What a key's own "alg" lets it verify: that family, with a hash at least
  * as strong. Exactly that one algorithm would be the literal reading of
@@ -471,7 +426,8 @@ rxa_jwk_t *rxa_jwk_from_json(apr_pool_t *pool, const json_t *jwk,
                               "RXA03057: key's alg does not fit its type "
                               "or curve");
     }
-    if ((why = rxa_jws_prepare_key(pool, key)))
+    if ((why = rxa_jws_alg_prepare(pool, key->pkey, key->algs,
+                                   &key->prepared)))
         return jwk_refuse(pool, key->kid, perr, why);
     return key;
 }

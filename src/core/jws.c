@@ -7,25 +7,12 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include "rxa_b64url.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 
 /* --- the signature primitive ---------------------------------------------- */
-
-/* Per key, per algorithm: the digest, and an EVP_PKEY_CTX set up for
- * EVP_PKEY_verify (padding, salt, digest). Built once at import and never
- * touched again; each verification works on its own EVP_PKEY_CTX_dup, which
- * only reads the template, so threads may share it. Building a context
- * from scratch fetches the algorithm implementations each time, which in
- * OpenSSL 3 costs a sizeable share of an RSA verification. EdDSA hashes
- * inside the algorithm and takes the plain path. */
-struct rxa_jws_prepared {
-    EVP_PKEY_CTX *ctx[RXA_JWS_ALG_COUNT];
-    EVP_MD *md[RXA_JWS_ALG_COUNT];
-};
 
 static apr_status_t md_ctx_cleanup(void *data)
 {
@@ -37,88 +24,6 @@ static apr_status_t pkey_ctx_cleanup(void *data)
 {
     EVP_PKEY_CTX_free(data);
     return APR_SUCCESS;
-}
-
-static apr_status_t md_cleanup(void *data)
-{
-    EVP_MD_free(data);
-    return APR_SUCCESS;
-}
-
-static const char *alg_digest(rxa_jws_alg_t alg)
-{
-    switch (alg) {
-    case RXA_JWS_RS256: case RXA_JWS_PS256: case RXA_JWS_ES256:
-        return "SHA256";
-    case RXA_JWS_RS384: case RXA_JWS_PS384: case RXA_JWS_ES384:
-        return "SHA384";
-    case RXA_JWS_RS512: case RXA_JWS_PS512: case RXA_JWS_ES512:
-        return "SHA512";
-    default:
-        return NULL;    /* EdDSA hashes inside the algorithm */
-    }
-}
-
-/* Padding for the RSA algorithms; RFC 7518 3.5: PSS with MGF1 over the
- * same hash and a salt as long as the hash. */
-static int rsa_padding(EVP_PKEY_CTX *pctx, rxa_jws_alg_t alg)
-{
-    if (alg >= RXA_JWS_RS256 && alg <= RXA_JWS_RS512)
-        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-    if (alg >= RXA_JWS_PS256 && alg <= RXA_JWS_PS512)
-        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1
-               && EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, alg_digest(alg),
-                                                    NULL) == 1
-               && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-                                                   RSA_PSS_SALTLEN_DIGEST) == 1;
-    return 1;
-}
-
-const char *rxa_jws_prepare_key(apr_pool_t *pool, rxa_jwk_t *key)
-{
-    struct rxa_jws_prepared *prep = apr_pcalloc(pool, sizeof(*prep));
-    const char *why = NULL;
-    int alg, other;
-
-    ERR_set_mark();
-    for (alg = RXA_JWS_RS256; alg < RXA_JWS_ALG_COUNT && !why; alg++) {
-        EVP_PKEY_CTX *ctx;
-        EVP_MD *md = NULL;
-
-        if (!(key->algs & RXA_JWS_ALGSET(alg)) || !alg_digest(alg))
-            continue;
-        /* RS256 and PS256 share one SHA-256, and so on. */
-        for (other = RXA_JWS_RS256; other < alg && !md; other++) {
-            if (prep->md[other]
-                && !strcmp(alg_digest(other), alg_digest(alg)))
-                md = prep->md[other];
-        }
-        if (!md) {
-            if (!(md = EVP_MD_fetch(NULL, alg_digest(alg), NULL))) {
-                why = "RXA03207: OpenSSL could not prepare the key for "
-                      "verification";
-                break;
-            }
-            apr_pool_cleanup_register(pool, md, md_cleanup,
-                                      apr_pool_cleanup_null);
-        }
-        prep->md[alg] = md;
-        if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL))) {
-            why = "RXA03219: OpenSSL could not make a verification context";
-            break;
-        }
-        apr_pool_cleanup_register(pool, ctx, pkey_ctx_cleanup,
-                                  apr_pool_cleanup_null);
-        prep->ctx[alg] = ctx;
-        if (EVP_PKEY_verify_init(ctx) != 1
-            || !rsa_padding(ctx, (rxa_jws_alg_t)alg)
-            || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
-            why = "RXA03208: OpenSSL refused the verification parameters";
-    }
-    ERR_pop_to_mark();
-    if (!why)
-        key->prepared = prep;
-    return why;
 }
 
 /* One DER INTEGER from a fixed-length big-endian unsigned value: leading
@@ -207,9 +112,9 @@ static int verify_plain(apr_pool_t *pool, const rxa_jwk_t *key,
     }
     apr_pool_cleanup_register(pool, ctx, md_ctx_cleanup,
                               apr_pool_cleanup_null);
-    ok = EVP_DigestVerifyInit_ex(ctx, &pctx, alg_digest(alg), NULL, NULL,
+    ok = EVP_DigestVerifyInit_ex(ctx, &pctx, rxa_jws_alg_digest(alg), NULL, NULL,
                                  key->pkey, NULL) == 1
-         && rsa_padding(pctx, alg);
+         && rxa_jws_alg_set_padding(pctx, alg);
     if (!ok)
         *why = "RXA03209: OpenSSL could not set up the verification";
     else if (!(ok = EVP_DigestVerify(ctx, sig, siglen, data, len) == 1))
@@ -235,8 +140,8 @@ apr_status_t rxa_jws_verify_signature(apr_pool_t *pool, const rxa_jwk_t *key,
             *perr = "RXA03200: key type does not match the token's alg";
         return APR_EINVAL;
     }
-    switch (alg) {
-    case RXA_JWS_ES256: case RXA_JWS_ES384: case RXA_JWS_ES512: {
+    switch (rxa_jws_alg_kty(alg)) {
+    case RXA_JWK_EC: {
         apr_size_t half = ((apr_size_t)key->bits + 7) / 8;
         if (siglen != 2 * half)
             why = "RXA03201: ECDSA signature is not r||s of the curve's size";
@@ -245,7 +150,7 @@ apr_status_t rxa_jws_verify_signature(apr_pool_t *pool, const rxa_jwk_t *key,
         sig = der;
         break;
     }
-    case RXA_JWS_EDDSA:
+    case RXA_JWK_OKP:
         if (siglen != 64)
             why = "RXA03202: Ed25519 signature is not 64 bytes";
         break;

@@ -1,17 +1,14 @@
-/* redirect_to, query strings, origins, percent-encoding: see rxa_origin.h. */
+/* Origins, redirect_to, query strings, percent-encoding: see rxa_origin.h. */
 #include <string.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "rxa_forwarded.h"
+#include "rxa_host.h"
 #include "rxa_origin.h"
 
-#define HOST_MAX_LEN 255
-
 /* Reasons given from more than one place. */
-static const char ERR_IPV6[] =
-    "RXA04103: URL with a malformed IPv6 literal";
-static const char ERR_PORT[] = "RXA04107: URL with an invalid port";
 static const char ERR_NOT_LOCAL[] =
     "RXA04111: redirect_to is not a local path";
 static const char ERR_CTL[] =
@@ -41,25 +38,31 @@ static int is_ctl(unsigned char c)
 
 /* ---- origins --------------------------------------------------------- */
 
+/* "scheme://host[:port]", the port dropped when it is the scheme's
+ * default. */
+static const char *origin_string(apr_pool_t *pool, const char *scheme,
+                                 const char *host, apr_port_t port)
+{
+    if (!port || (port == 443 && !strcmp(scheme, "https"))
+        || (port == 80 && !strcmp(scheme, "http")))
+        return apr_pstrcat(pool, scheme, "://", host, NULL);
+    return apr_psprintf(pool, "%s://%s:%u", scheme, host, (unsigned int)port);
+}
+
 /* Split the "scheme://authority" head of S into a normal-form origin and
  * the offset where the rest (path, query, fragment) starts. */
 static const char *origin_split(apr_pool_t *pool, const char *s,
                                 const char **origin, apr_size_t *rest)
 {
-    const char *scheme, *a, *end, *host, *hend, *c;
-    apr_size_t hlen;
-    long port = 0;
-    int def_port;
-    char *lhost, *l;
+    const char *scheme, *a, *end, *host, *e;
+    apr_port_t port;
 
     if (!strncasecmp(s, "https://", 8)) {
         scheme = "https";
-        def_port = 443;
         a = s + 8;
     }
     else if (!strncasecmp(s, "http://", 7)) {
         scheme = "http";
-        def_port = 80;
         a = s + 7;
     }
     else {
@@ -68,47 +71,11 @@ static const char *origin_split(apr_pool_t *pool, const char *s,
     end = a + strcspn(a, "/?#");
     if (memchr(a, '@', (apr_size_t)(end - a)))
         return "RXA04102: URL with user info refused";
-    host = a;
-    if (*host == '[') {
-        hend = memchr(host, ']', (apr_size_t)(end - host));
-        if (!hend || hend == host + 1)
-            return ERR_IPV6;
-        for (c = host + 1; c < hend; c++) {
-            if (!apr_isxdigit(*c) && *c != ':' && *c != '.')
-                return ERR_IPV6;
-        }
-        hend++;
-    }
-    else {
-        for (hend = host; hend < end && *hend != ':'; hend++) {
-            if (!apr_isalnum(*hend) && *hend != '-' && *hend != '.'
-                && *hend != '_')
-                return "RXA04104: URL host holds characters a host name "
-                       "cannot";
-        }
-    }
-    hlen = (apr_size_t)(hend - host);
-    if (hlen == 0 || hlen > HOST_MAX_LEN)
-        return "RXA04105: URL without a host or with an over-long host";
-    if (hend < end) {
-        if (*hend != ':')
-            return "RXA04106: URL with junk after the host";
-        /* "host:" with no digits is the default port, as in browsers. */
-        for (c = hend + 1; c < end; c++) {
-            if (!apr_isdigit(*c) || c - hend > 5)
-                return ERR_PORT;
-            port = port * 10 + (*c - '0');
-        }
-        if (c > hend + 1 && (port < 1 || port > 65535))
-            return ERR_PORT;
-    }
-    lhost = apr_pstrmemdup(pool, host, hlen);
-    for (l = lhost; *l; l++)
-        *l = (char)apr_tolower(*l);
-    if (port && port != def_port)
-        *origin = apr_psprintf(pool, "%s://%s:%ld", scheme, lhost, port);
-    else
-        *origin = apr_pstrcat(pool, scheme, "://", lhost, NULL);
+    /* The host's own reason, under this file's tag. */
+    if ((e = rxa_host_parse_n(pool, a, (apr_size_t)(end - a), &host, &port)))
+        return apr_pstrcat(pool, "RXA04130: URL host or port refused: ",
+                           strstr(e, ": ") ? strstr(e, ": ") + 2 : e, NULL);
+    *origin = origin_string(pool, scheme, host, port);
     *rest = (apr_size_t)(end - s);
     return NULL;
 }
@@ -130,6 +97,80 @@ apr_status_t rxa_origin_normalize(apr_pool_t *pool, const char *url,
         return APR_EINVAL;
     }
     return APR_SUCCESS;
+}
+
+apr_status_t rxa_origin_compute(apr_pool_t *pool,
+                                const rxa_origin_input_t *in,
+                                rxa_origin_t *out, const char **err)
+{
+    const char *e = NULL, *dummy, *scheme, *host = NULL;
+    apr_port_t port = 0;
+    rxa_origin_source_e source = RXA_ORIGIN_FROM_CONNECTION;
+
+    if (!err)
+        err = &dummy;
+    memset(out, 0, sizeof(*out));
+    if (in->host_header) {
+        if (rxa_host_parse(pool, in->host_header, &host, &port, &e))
+            e = apr_pstrcat(pool, e, " (Host header)", NULL);
+    }
+    else if (in->server_name) {
+        if (rxa_host_parse(pool, in->server_name, &host, &port, &e))
+            e = apr_pstrcat(pool, e, " (server name)", NULL);
+        else if (!port)
+            port = in->local_port;
+    }
+    else {
+        e = "RXA05060: request without a Host header and no server name to "
+            "use instead";
+    }
+    if (e)
+        goto fail;
+    scheme = in->is_tls ? "https" : "http";
+
+    if (in->peer_trusted) {
+        int used = 0;
+        if (in->n_forwarded > 0) {
+            apr_array_header_t *elems;
+            if (rxa_forwarded_parse(pool, in->forwarded, in->n_forwarded,
+                                    &elems, &e))
+                goto fail;
+            used = rxa_forwarded_select(pool, elems, in->trusted, &scheme,
+                                        &host, &port);
+            if (used)
+                source = RXA_ORIGIN_FROM_FORWARDED;
+        }
+        if (!used) {
+            rxa_x_forwarded_t xf;
+            if (rxa_x_forwarded_parse(pool, in->xf_proto, in->xf_host,
+                                      in->xf_port, &xf, &e))
+                goto fail;
+            if (xf.proto || xf.host || xf.port)
+                source = RXA_ORIGIN_FROM_X_FORWARDED;
+            if (xf.proto)
+                scheme = xf.proto;
+            if (xf.host) {
+                host = xf.host;
+                port = xf.host_port;
+            }
+            if (xf.port && !port)
+                port = xf.port;
+        }
+    }
+
+    if ((port == 443 && !strcmp(scheme, "https"))
+        || (port == 80 && !strcmp(scheme, "http")))
+        port = 0;
+    out->scheme = scheme;
+    out->host = host;
+    out->port = port;
+    out->source = source;
+    out->origin = origin_string(pool, scheme, host, port);
+    return APR_SUCCESS;
+
+fail:
+    *err = e;
+    return APR_EINVAL;
 }
 
 /* ---- redirect_to ------------------------------------------------------- */

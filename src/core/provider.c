@@ -311,7 +311,7 @@ apr_status_t rxa_providers_resolve(apr_pool_t *pool,
 int rxa_providers_env_present(rxa_getenv_fn *getenv_fn, const void *baton)
 {
     static const char *const vars[] = {
-        "OIDC_ISSUER_URI", "OIDC_CLIENT_ID", "OIDC_COOKIE_SECRET",
+        "OIDC_ISSUER_URI", "OIDC_CLIENT_ID",
         "GENERIC_ISSUER_URI", "GENERIC_CLIENT_ID", NULL
     };
     int i;

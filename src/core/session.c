@@ -1,7 +1,7 @@
 /* The four cookies of a sign-in: see rxa_session.h. */
 #include <apr_strings.h>
 
-#include "rxa_pkce.h"
+#include "rxa_random.h"
 #include "rxa_session.h"
 
 static const char *const kind_suffix[RXA_CK_COUNT] = {

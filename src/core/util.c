@@ -2,33 +2,9 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_uri.h>
-#include <arpa/inet.h>
 
+#include "rxa_host.h"
 #include "rxa_util.h"
-
-int rxa_host_is_loopback(const char *host)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-    char buf[64];
-    apr_size_t len;
-
-    if (!host || !*host)
-        return 0;
-    if (!strcasecmp(host, "localhost"))
-        return 1;
-    len = strlen(host);
-    if (host[0] == '[' && len >= 2 && host[len - 1] == ']' && len - 2 < sizeof(buf)) {
-        memcpy(buf, host + 1, len - 2);
-        buf[len - 2] = '\0';
-        host = buf;
-    }
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&a6);
-    return 0;
-}
 
 int rxa_url_is_secure(apr_pool_t *pool, const char *url)
 {

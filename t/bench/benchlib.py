@@ -466,7 +466,7 @@ class SignedIn:
     basic-rs256 or basic-es256, which sets the ID token's algorithm)."""
 
     def __init__(self, workdir, client="basic-rs256", extra_conf="",
-                 log_level="notice"):
+                 log_level="notice", extra_modules=()):
         reason = harness.idp_prerequisites()
         if reason:
             sys.exit(f"the harness IdP cannot run: {reason} (t/install-deps)")
@@ -474,7 +474,8 @@ class SignedIn:
         self.tls = harness.TLSCert.create(harness.make_dir("tls-", parent=self.dir))
         self.httpd = harness.Httpd(harness.make_dir("httpd-", parent=self.dir),
                                    tls=self.tls, module=module_path(),
-                                   log_level=log_level)
+                                   log_level=log_level,
+                                   extra_modules=extra_modules)
         for d in ("u", "p"):
             self.httpd.write_doc(f"{d}/small.txt", SMALL_FILE)
         self.idp = harness.IdP(harness.make_dir("idp-", parent=self.dir),
@@ -500,6 +501,9 @@ class SignedIn:
 
     def url(self, path):
         return f"http://{LOOPBACK}:{self.httpd.http_port}{path}"
+
+    def https_url(self, path):
+        return f"https://{LOOPBACK}:{self.httpd.https_port}{path}"
 
     def stop(self):
         for f in (self.httpd.stop, self.idp.stop):
@@ -534,6 +538,47 @@ def ab(url, n, concurrency=1, cookie=None, keepalive=True, timeout=600):
     return result
 
 
+H2_CONF = """
+# HTTP/2 over TLS, HTTP/1.1 still offered (load "http2" too)
+Protocols h2 http/1.1
+"""
+
+
+def h2load(url, n=None, clients=1, streams=8, cookie=None, seconds=None,
+           headers=(), timeout=600):
+    """Run h2load (HTTP/2; -n N requests, or -D seconds); returns a dict:
+    requests, succeeded, failed, errored, timeout, status_2xx, status_other
+    (3xx+4xx+5xx), rps, seconds, protocol (what ALPN chose)."""
+    cmd = ["h2load", "-c", str(clients), "-m", str(streams)]
+    cmd += ["-D", str(seconds)] if seconds else ["-n", str(n)]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(url)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                         check=False)
+    out = res.stdout
+
+    def nums(pattern):
+        m = re.search(pattern, out)
+        return [float(x) for x in m.groups()] if m else None
+    req = nums(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+               r"(\d+) failed, (\d+) errored, (\d+) timeout")
+    codes = nums(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx")
+    m = re.search(r"finished in ([\d.]+)(ms|s), ([\d.]+) req/s", out)
+    proto = re.search(r"Application protocol: (\S+)", out)
+    if res.returncode != 0 or not req or not codes or not m:
+        raise harness.HarnessError(f"h2load failed ({res.returncode}): "
+                                   f"{' '.join(cmd[:-1])}\n{out}\n{res.stderr}")
+    secs = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+    return {"requests": int(req[3] + req[4]), "succeeded": int(req[3]),
+            "failed": int(req[4]), "errored": int(req[5]), "timeout": int(req[6]),
+            "status_2xx": int(codes[0]), "status_other": int(sum(codes[1:])),
+            "rps": float(m.group(3)), "seconds": secs,
+            "protocol": proto.group(1) if proto else ""}
+
+
 # --------------------------------------------------------------------------
 # httpd -X under callgrind
 
@@ -550,7 +595,9 @@ def callgrind_total(path):
 def callgrind_fn_costs(path, inclusive):
     """{function name: Ir} of a dump (callgrind_annotate); functions of
     stripped libraries are named ADDRESS in LIBRARY."""
-    cmd = ["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}",
+    # --auto=no: no annotated source, whose lines would parse as functions
+    cmd = ["callgrind_annotate", "--auto=no",
+           f"--inclusive={'yes' if inclusive else 'no'}",
            "--threshold=100", str(path)]
     text = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
     out = {}
@@ -568,12 +615,13 @@ def callgrind_fn_costs(path, inclusive):
     return out
 
 
-def callgrind_run(httpd, outdir, drive):
-    """Run httpd -X (plain http only) under callgrind, call drive() once it
+def callgrind_run(httpd, outdir, drive, https=False):
+    """Run httpd -X (plain http; also its TLS vhost with https=True) under
+    callgrind, call drive() once it
     answers (GET /u/small.txt: 200), stop it; returns (total Ir, dump path):
     the whole process from exec to exit. callgrind_control cannot be used:
     httpd drops to www-data after valgrind made its vgdb FIFOs as root."""
-    httpd.https = False
+    httpd.https = https
     conf = httpd.write_config(path=httpd.root / "callgrind.conf")
     (httpd.run_dir / "httpd.pid").unlink(missing_ok=True)
     rundir = Path(outdir) / f"run-{len(list(Path(outdir).glob('run-*')))}"

@@ -1,4 +1,4 @@
-"""SPEC 5 in a real browser: cookies that never come back after sign-in
+"""In a real browser: cookies that never come back after sign-in
 give a clear page, never a login loop.
 
 - The cookies are stored, but with the site's own cookies the Cookie

@@ -1,4 +1,4 @@
-"""Issue 4 in a real browser: headless Chromium signs in through the IdP's
+"""In a real browser: headless Chromium signs in through the IdP's
 own pages and lands signed in, although it enforces Secure and
 SameSite=Strict; reload, a second tab and logout behave."""
 

@@ -1,4 +1,4 @@
-"""Issue 6 in a real browser: the tab-sync script served by the module
+"""In a real browser: the tab-sync script served by the module
 keeps two tabs signed in across an access-token expiry with one refresh."""
 
 import time

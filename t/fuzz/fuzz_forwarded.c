@@ -8,7 +8,9 @@
  *   - a refusal carries a tag from RXA050xx;
  *   - from an untrusted peer the result is exactly what the Host header
  *     alone gives;
- *   - every Forwarded element's host is in normal form. */
+ *   - every Forwarded element's host is in normal form;
+ *   - each field parses as a Host header exactly when "https://" and the
+ *     field is a URL with an origin, and to the same host and port. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <apr_strings.h>
 
 #include "rxa_forwarded.h"
+#include "rxa_host.h"
 #include "rxa_origin.h"
 
 #define MAX_FIELDS 8
@@ -31,6 +34,28 @@ static const char *const TRUSTED[] = {
 static void check_tag(const char *err)
 {
     if (!err || strncmp(err, "RXA050", 6))
+        abort();
+}
+
+/* One grammar: FIELD as a Host header and as the authority of a URL. */
+static void check_same_as_url(apr_pool_t *p, const char *field)
+{
+    const char *host = NULL, *origin = NULL, *err;
+    apr_port_t port = 0;
+    apr_status_t hrv, urv;
+
+    if (strpbrk(field, "/?#@"))
+        return;                 /* these end or refuse an authority */
+    hrv = rxa_host_parse(p, field, &host, &port, &err);
+    urv = rxa_origin_normalize(p, apr_pstrcat(p, "https://", field, NULL),
+                               &origin, &err);
+    if (hrv != urv)
+        abort();
+    if (hrv == APR_SUCCESS
+        && strcmp(origin, port && port != 443
+                          ? apr_psprintf(p, "https://%s:%u", host,
+                                         (unsigned int)port)
+                          : apr_pstrcat(p, "https://", host, NULL)))
         abort();
 }
 
@@ -168,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_host(p, host);
         else
             check_tag(err);
+        check_same_as_url(p, fields[i]);
         (void)rxa_trusted_contains_ip(p, trusted, fields[i]);
     }
     apr_pool_destroy(p);

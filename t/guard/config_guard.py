@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Guard (STYLE 3): every config field is merged, every directive is
+"""Guard: every config field is merged, every directive is
 documented in README and in conf.d/. TAP output; run by `make check`."""
 import glob
 import os
 import re
 import sys
+
+from tap import report
 
 SRC = os.environ.get("RXA_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -64,12 +66,7 @@ def main():
         results.append((re.search(r"^[\s#]*%s\b" % d, confd, re.M) is not None,
                         "directive %s is shown in conf.d/" % d))
     results.append((len(directives) > 0, "directives were found in src/config.c"))
-    print("1..%d" % len(results))
-    failed = 0
-    for n, (ok, what) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
-        failed += not ok
-    return 1 if failed else 0
+    return report(results)
 
 
 if __name__ == "__main__":

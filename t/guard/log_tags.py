@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Guard (STYLE 5): every log call's message starts with its own tag
+"""Guard: every log call's message starts with its own tag
 "RXA0nnnn: ", and no tag is used twice anywhere in the sources. TAP output;
 run by `make check`."""
 import collections
@@ -7,6 +7,8 @@ import glob
 import os
 import re
 import sys
+
+from tap import report
 
 SRC = os.environ.get("RXA_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 LOG_CALL = re.compile(r"\b(ap_log_error|ap_log_rerror|ap_log_cerror|ap_log_perror|rxa_log)\s*\(")
@@ -37,12 +39,7 @@ def main():
             results.append((bool(ok) or forwarded, "%s:%d %s call is tagged" % (rel, line, m.group(1))))
     for tag, where in sorted(seen.items()):
         results.append((len(where) == 1, "%s used once (%s)" % (tag, ", ".join(where))))
-    print("1..%d" % len(results))
-    failed = 0
-    for n, (ok, what) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
-        failed += not ok
-    return 1 if failed else 0
+    return report(results)
 
 
 if __name__ == "__main__":

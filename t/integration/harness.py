@@ -4,7 +4,7 @@ Everything a test needs to drive mod_reflex_auth end to end, with the Python
 standard library and requests only:
 
 - IdP: the npm oidc-provider behind t/idp/server.mjs, on a free port.
-- Liar: t/liar/liar.py, a provider that tells one lie per mode (issue 7).
+- Liar: t/liar/liar.py, a provider that tells one lie per mode.
 - Httpd: Debian's apache2 with a generated httpd.conf in a fresh directory,
   on free ports (plain http, and https with the session's test certificate).
 - The error-log policy: a test fails on any error_log line at warn level or
@@ -618,7 +618,7 @@ class IdP:
 
 
 # --------------------------------------------------------------------------
-# The lying provider (issue 7)
+# The lying provider
 
 LIAR_SERVER = REPO / "t" / "liar" / "liar.py"
 LIAR_PYTHON = "/usr/bin/python3"  # Debian's, with python3-jwcrypto

@@ -1,10 +1,11 @@
-"""Issue 2: the provider registry and discovery against a real httpd and a
+"""The provider registry and discovery against a real httpd and a
 real OpenID provider: start-up checks, DUMP_REFLEX_AUTH, an unreachable
 issuer (503, one tagged error, retry), the module loaded but unused."""
 
 import re
 import socket
 import time
+from pathlib import Path
 
 import harness
 from harness import COOKIE_SECRET
@@ -27,12 +28,19 @@ def write_private(httpd):
     httpd.write_doc("private/index.html", "<p>private</p>\n")
 
 
+def package_version():
+    """The version AC_INIT in configure.ac gives."""
+    text = (Path(__file__).resolve().parents[2] / "configure.ac").read_text()
+    return re.search(r"AC_INIT\(\[mod_reflex_auth\], \[([^]]+)\]", text).group(1)
+
+
 def test_dump_lists_discovered_endpoints_and_callback(httpd_factory, idp_factory):
     httpd = httpd_factory()
     idp = idp_factory(rp=httpd)
     env = secret_env(**idp.env("basic-rs256"))
     rc, out, err = httpd.configtest(defines="DUMP_REFLEX_AUTH", conf=PROTECTED, env=env)
     assert rc == 0, err
+    assert out.splitlines()[0] == "mod_reflex_auth/%s configuration:" % package_version()
     disc = idp.discovery()
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint",
                 "jwks_uri", "end_session_endpoint"):
@@ -385,3 +393,20 @@ def test_ca_file_for_a_private_idp(httpd_factory, idp_factory, tls_cert, http_se
                                     conf="ReflexAuthCAFile %s\n%s" % (tls_cert.ca_file, PROTECTED),
                                     env=env)
     assert rc == 0 and "discovery:      ok" in out, out
+
+
+def test_version_at_start_up(httpd_factory, idp_factory, http_session):
+    """One RXA00200 line per start with the version from configure.ac; the
+    Server header names the module only where ServerTokens says so."""
+    version = package_version()
+    line = r"\[reflex_auth:notice\].*RXA00200: mod_reflex_auth/%s configured " \
+           r"\(OpenSSL/[0-9][^,]*, libcurl/[0-9][^,]*, jansson/[0-9][^)]*\)$" % re.escape(version)
+    idp = idp_factory()
+    for tokens, shown in (("Full", True), ("Prod", False)):
+        httpd = httpd_factory(https=False)
+        httpd.expect_log(line, min_count=1, max_count=1)
+        httpd.start(conf="ServerTokens %s\n" % tokens + PROTECTED,
+                    env=secret_env(**idp.env("basic-rs256")))
+        server = http_session.get(httpd.http_url("/")).headers["Server"]
+        assert ("mod_reflex_auth/%s" % version in server) is shown, (tokens, server)
+        httpd.stop()

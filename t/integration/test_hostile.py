@@ -1,4 +1,4 @@
-"""Issue 7: hostile browsers and failing providers, end to end.
+"""Hostile browsers and failing providers, end to end.
 
 Hostile browsers: redirect_to with controls and over-long values, callbacks
 with repeated parameters or nothing but separators, Cookie headers that
@@ -552,7 +552,8 @@ def test_garbage_in_the_four_cookies(srv, alice):
 
 def test_debris_only_cookies_are_cleared(srv, alice):
     """Cookies that fail at the cookie layer, with no readable cookie of
-    the set beside them, are debris to clear all the same (SPEC 6)."""
+    the set beside them, are debris to clear all the same: a cookie that does not
+    open is treated as absent and cleared."""
     site = srv.site
     s = bare_session()
     big = [("f%05d" % i, "y" * 90) for i in range(700)] + list(alice.items())

@@ -1,4 +1,4 @@
-"""Issue 5: a websocket upgrade to a guarded /_event (a Reflex app's
+"""A websocket upgrade to a guarded /_event (a Reflex app's
 backend channel), and .htaccess on shared hosting."""
 
 import base64

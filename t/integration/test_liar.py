@@ -1,4 +1,4 @@
-"""Issue 7: a lying provider. t/liar/liar.py tells one lie per mode; the
+"""A lying provider. t/liar/liar.py tells one lie per mode; the
 module must refuse each with an error page (never a 500, a crash or a
 sign-in), no session cookie, a tagged error_log line carrying the page's
 error id, and an audit line with outcome failure and a reason. The liar's

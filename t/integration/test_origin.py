@@ -1,4 +1,4 @@
-"""Issue 5: the browser-visible origin (SPEC 9). Forwarded headers count
+"""The browser-visible origin. Forwarded headers count
 only from a trusted proxy; a malformed Host or forwarded value gets 400."""
 
 import socket

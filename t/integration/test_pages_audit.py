@@ -1,4 +1,4 @@
-"""Issue 6: ReflexAuthPage templates (escaped, under the CSP) and
+"""ReflexAuthPage templates (escaped, under the CSP) and
 ReflexAuthAuditLog (one JSON line per event, no token)."""
 
 import json

@@ -1,4 +1,4 @@
-"""Issue 6: several providers on one site (two provider instances on two
+"""Several providers on one site (two provider instances on two
 ports), and the login page's auto-redirect."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue 5: behind TLS-terminating proxies (nginx, Apache mod_proxy) and as
+"""Behind TLS-terminating proxies (nginx, Apache mod_proxy) and as
 two replicas behind a round-robin balancer without stickiness."""
 
 import re

@@ -1,5 +1,5 @@
-"""Issue 6, first part: the session lives as long as the refresh token lets
-it and no longer (SPEC 5): refresh inline and through sync, only the granted
+"""The session lives as long as the refresh token lets
+it and no longer: refresh inline and through sync, only the granted
 scopes, failure ends the session cleanly, concurrent requests share one
 refresh per worker process."""
 
@@ -138,7 +138,7 @@ def test_revoked_refresh_token_ends_the_session_cleanly(httpd_factory, idp_facto
 
 def test_refreshed_tokens_too_large_for_cookies_end_the_session(httpd_factory,
                                                                 idp_factory, http_session):
-    """SPEC 5: tokens that would not come back (a Cookie header over
+    """Tokens that would not come back (a Cookie header over
     LimitRequestFieldSize) are not stored after a refresh either: the
     session ends cleanly, with the reason, instead of cookies that make
     httpd answer 400 to every later request."""

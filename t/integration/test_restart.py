@@ -1,4 +1,4 @@
-"""Issue 5 (part): `apachectl graceful` and a full restart keep a signed-in
+"""`apachectl graceful` and a full restart keep a signed-in
 user signed in: the session lives in the cookies, the keys in the config."""
 
 from harness import COOKIE_SECRET, follow

@@ -1,4 +1,4 @@
-"""Issue 4: sign-in end to end with a scripted client against the real
+"""Sign-in end to end with a scripted client against the real
 oidc-provider: the authorization request, the callback, the four cookies,
 the per-request check, identity headers, authorization, sync and logout."""
 
@@ -230,7 +230,7 @@ def test_one_connection_carrying_several_users(httpd_factory, idp_factory,
     """A reverse proxy in front may send many users' requests over one
     keep-alive connection: each request is the user of its own cookies,
     whatever the connection carried before (the per-connection memo of
-    issue 8 holds only for a byte-identical Cookie header)."""
+    the per-connection memo holds only for a byte-identical Cookie header)."""
     import http.client
     import ssl
     conf = """

@@ -1,4 +1,4 @@
-"""Issue 5: t/site-check, the tool for testing your own site: the local
+"""t/site-check, the tool for testing your own site: the local
 provider, the mock-IdP sign-in and the guarded-surface test."""
 
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A lying OpenID provider for the integration tests (issue 7).
+"""A lying OpenID provider for the integration tests.
 
 A small provider of our own, beside the real oidc-provider (t/idp): it
 speaks just enough OpenID Connect for a relying party to sign in

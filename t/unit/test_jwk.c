@@ -41,44 +41,6 @@ static const char *subst(const char *s, const char *from, const char *to)
                        to, p + strlen(from), NULL);
 }
 
-/* --- algorithm names and discovery lists ---------------------------------- */
-
-START_TEST(alg_names)
-{
-    int i;
-
-    for (i = 1; i < RXA_JWS_ALG_COUNT; i++)
-        ck_assert_int_eq(rxa_jws_alg_from_name(rxa_jws_alg_name(i)), i);
-    ck_assert_int_eq(rxa_jws_alg_from_name("none"), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_int_eq(rxa_jws_alg_from_name("HS256"), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_int_eq(rxa_jws_alg_from_name("rs256"), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_int_eq(rxa_jws_alg_from_name("ES521"), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_int_eq(rxa_jws_alg_from_name(""), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_int_eq(rxa_jws_alg_from_name(NULL), RXA_JWS_ALG_UNKNOWN);
-    ck_assert_ptr_null(rxa_jws_alg_name(RXA_JWS_ALG_UNKNOWN));
-    ck_assert_ptr_null(rxa_jws_alg_name(RXA_JWS_ALG_COUNT));
-}
-END_TEST
-
-START_TEST(algset_from_discovery)
-{
-    static const char list[] =
-        "[\"RS256\",\"RS384\",\"RS512\",\"ES256\",\"ES384\",\"ES512\","
-        "\"HS256\",\"HS384\",\"HS512\",\"PS256\",\"PS384\",\"PS512\",\"none\","
-        "7,null,\"EdDSA\",\"ES256K\"]";
-    const char *err;
-    json_t *j = rxa_json_parse(rxa_test_pool, list, strlen(list), 4096, &err);
-
-    ck_assert_uint_eq(rxa_jws_algset_from_json(j), RXA_JWS_ALGSET_ALL);
-    j = rxa_json_parse(rxa_test_pool, "[\"HS256\",\"RS256\"]", 17, 4096, &err);
-    ck_assert_uint_eq(rxa_jws_algset_from_json(j),
-                      RXA_JWS_ALGSET(RXA_JWS_RS256));
-    j = rxa_json_parse(rxa_test_pool, "\"RS256\"", 7, 4096, &err);
-    ck_assert_uint_eq(rxa_jws_algset_from_json(j), 0);
-    ck_assert_uint_eq(rxa_jws_algset_from_json(NULL), 0);
-}
-END_TEST
-
 /* --- one key -------------------------------------------------------------- */
 
 static const char *rsa_jwk, *ec_jwk, *okp_jwk;
@@ -599,12 +561,8 @@ END_TEST
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("jwk");
-    TCase *tc = rxa_tcase("algs");
+    TCase *tc = rxa_tcase("key");
 
-    tcase_add_test(tc, alg_names);
-    tcase_add_test(tc, algset_from_discovery);
-    suite_add_tcase(s, tc);
-    tc = rxa_tcase("key");
     tcase_add_test(tc, types_imported);
     tcase_add_test(tc, leading_zero_modulus);
     tcase_add_test(tc, purpose_rules);

@@ -69,7 +69,6 @@ START_TEST(redirect_kept)
         /* Absolute URLs on the expected origin become their path. */
         { APP "/x?y=1#z", "/x?y=1#z" },
         { "HTTPS://APP.Example.COM:443/x", "/x" },
-        { APP ":/x", "/x" },
         { APP, "/" },
         { APP "?x=1", "/?x=1" },
         { APP "#f", "/#f" },
@@ -112,6 +111,8 @@ START_TEST(redirect_refused)
         "https://app.example.com/\\evil.example",
         "https:/app.example.com/", "https:app.example.com/",
         "https://[::1/", "https://app.example.com:99999/",
+        /* No two spellings of one origin: an empty port, a leading zero. */
+        "https://app.example.com:/x", "https://app.example.com:0443/x",
         "ftp://app.example.com/",
         "javascript:alert(1)", "JaVaScRiPt:alert(1)",
         "javascript://%0aalert(1)",
@@ -222,11 +223,9 @@ START_TEST(origins)
         { "https://App.Example.COM", "https://app.example.com" },
         { "https://app.example.com:443", "https://app.example.com" },
         { "https://app.example.com:443/x?y#z", "https://app.example.com" },
-        { "https://app.example.com:", "https://app.example.com" },
         { "http://app.example.com:80/", "http://app.example.com" },
         { "http://app.example.com:443", "http://app.example.com:443" },
         { "https://app.example.com:8443/path", "https://app.example.com:8443" },
-        { "https://app.example.com:08443", "https://app.example.com:8443" },
         { "HTTP://LOCALHOST:8080", "http://localhost:8080" },
         { "http://127.0.0.1:8080", "http://127.0.0.1:8080" },
         { "http://[::1]:8080", "http://[::1]:8080" },
@@ -235,6 +234,7 @@ START_TEST(origins)
     };
     static const char *const bad[] = {
         "ftp://x", "https://", "https:///x", "https://u@x", "https://u:p@x",
+        "https://app.example.com:", "https://app.example.com:08443",
         "https://x:0", "https://x:65536", "https://x:123456", "https://x:8a",
         "https://x y", "https://[zz]", "https://[]", "https://[::1",
         "https://[::1]x", "https://%61.com", "https://\xc3\xa9.com", "null",

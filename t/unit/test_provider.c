@@ -281,10 +281,13 @@ START_TEST(env_presence)
 {
     static const char *const some[] = { "OIDC_CLIENT_ID", "x", NULL };
     static const char *const empty[] = { "OIDC_CLIENT_ID", "", NULL };
+    static const char *const secret_only[] = {
+        "OIDC_COOKIE_SECRET", "0123456789abcdef0123456789abcdef", NULL };
 
     ck_assert(rxa_providers_env_present(fake_getenv, some));
     ck_assert(!rxa_providers_env_present(fake_getenv, empty));
     ck_assert(!rxa_providers_env_present(fake_getenv, NULL));
+    ck_assert(!rxa_providers_env_present(fake_getenv, secret_only));
 }
 END_TEST
 

@@ -1,6 +1,7 @@
-/* The provider registry at start-up: resolve every server's providers
- * (check_config, so `apachectl -t` fails on a bad configuration), then
- * discover every distinct issuer once, in parallel (post_config). */
+/* The provider registry at start-up, the httpd side of src/core/provider.c:
+ * resolve every server's providers (check_config, so `apachectl -t` fails
+ * on a bad configuration), then discover every distinct issuer once, in
+ * parallel (post_config). */
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
