@@ -47,7 +47,7 @@ apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
 
     rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
                         snap->algs, &jws, &err);
-    /* an unknown kid: the IdP may have rotated its keys (SPEC 2) */
+    /* an unknown kid: the IdP may have rotated its keys */
     if (rv == APR_NOTFOUND && p->iss) {
         const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
                                                                  apr_time_now(),

@@ -4,7 +4,12 @@
  * config.c the directives and per-server config; registry.c builds each
  * server's providers (with src/core/provider.c) and runs discovery at
  * start-up; dump.c DUMP_REFLEX_AUTH;
- * authn.c the check_authn hook; pages.c the built-in pages.
+ * authn.c the check_authn hook; identity.c who a request is (the trust
+ * decisions and the caches around them), from session_cookies.c (the
+ * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
+ * id_token.c (ID token verification); login_cookies.c the login state;
+ * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
 #define MOD_REFLEX_AUTH_H
@@ -87,7 +92,7 @@ typedef struct rxa_identity {
     json_t *claims;                         /* the ID token's */
     const char *sub;
     const char *const *exported;            /* the identity headers' values,
-                                             * made once (authn.c); NULL:
+                                             * made once (identity.c); NULL:
                                              * made per request */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
@@ -147,16 +152,27 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 
 /* authn.c */
 int rxa_check_authn(request_rec *r);
-void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s);
-int rxa_authn_pre_connection(conn_rec *c, void *csd);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
                        const char **origin);
+/* The identity headers' values for WHO, from POOL; NULL for a claim it
+ * lacks. */
+const char *const *rxa_identity_exports(apr_pool_t *pool,
+                                        const rxa_identity_t *who);
+
+/* identity.c */
+void rxa_identity_child_init(apr_pool_t *pchild, server_rec *s);
+/* pre_connection: the memo of identities of a client connection. */
+int rxa_identity_pre_connection(conn_rec *c, void *csd);
 /* R's state, made on first use. */
 rxa_request_state_t *rxa_request_state(request_rec *r);
+/* The signed-in identity of R in *WHO, or NULL; cookies that fail are
+ * cleared. OK, or HTTP_SERVICE_UNAVAILABLE when cookies open but their
+ * issuer cannot be used now. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who);
+
 /* session_cookies.c */
 /* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
  * when the request has none of them. */

@@ -82,7 +82,7 @@ apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
         }
     }
     /* Cookies httpd would refuse to read back would fail every later
-     * request with a 400: better an error page now (SPEC 5). */
+     * request with a 400: better an error page now. */
     if ((len = returned_cookie_len(out)) > (apr_size_t)r->server->limit_req_fieldsize) {
         *why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
                             "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
