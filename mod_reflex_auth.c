@@ -20,7 +20,7 @@
 
 #define RXA_MODULE_MAIN
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
+#include "rxa_fetcher.h"
 #include "rxa_http.h"
 #include "rxa_log.h"
 

@@ -15,7 +15,7 @@
  * Writing: one fixed attribute order,
  *   NAME=VALUE; Path=P; Max-Age=N; Secure; HttpOnly; SameSite=Strict|Lax
  * (for the auth cookies exactly `Path=/; Max-Age=604800; Secure; HttpOnly;
- * SameSite=Strict`, SPEC 5), and deletion with the same attributes, an
+ * SameSite=Strict`), and deletion with the same attributes, an
  * empty value and Max-Age=0, so the browser matches the cookie it holds.
  *
  * Chunks: a value of at most RXA_COOKIE_CHUNK_SIZE bytes is stored as
@@ -29,7 +29,7 @@
  * (NAME_<digits> other than the N announced, or any chunk beside an
  * unchunked value) makes the whole value absent.
  *
- * The login-state cookie (SPEC 4.3: SameSite=Lax, scoped to the callback
+ * The login-state cookie (SameSite=Lax, scoped to the callback
  * path) cannot be a `__Host-` cookie, because that prefix requires Path=/.
  * Name it `__Secure-...`: the browser then still refuses it unless Secure
  * and set from a secure origin, and what the prefix cannot give (a sibling
@@ -58,7 +58,7 @@
 /* Longest base name accepted when writing or reading chunked values
  * ("__Host-reflex_" + a 32-character provider + "_granted_scopes" is 61). */
 #define RXA_COOKIE_MAX_NAME     90
-/* The auth cookies' lifetime, SPEC 5: 7 days. */
+/* The auth cookies' lifetime: 7 days. */
 #define RXA_COOKIE_AUTH_MAX_AGE 604800
 /* A suggested lifetime for the login-state cookie: time to sign in at the
  * IdP, not more. */

@@ -19,6 +19,17 @@ apr_status_t rxa_random_b64url(apr_pool_t *pool, apr_size_t nbytes,
 apr_status_t rxa_random_b64url_secret(apr_pool_t *pool, apr_size_t nbytes,
                                       char **out);
 
+/* A source of random bytes: fills BUF with LEN bytes and returns
+ * APR_SUCCESS, or returns an error (BUF then holds nothing usable). Lets
+ * a caller be tested with a source that fails. */
+typedef apr_status_t rxa_random_fn(void *baton, unsigned char *buf,
+                                   apr_size_t len);
+
+/* OpenSSL's generator (RAND_bytes) as an rxa_random_fn; BATON unused.
+ * APR_EGENERAL when it fails. */
+apr_status_t rxa_random_openssl(void *baton, unsigned char *buf,
+                                apr_size_t len);
+
 /* 1 when A and B are equal strings, else 0 (also when either is NULL).
  * The time taken depends on the lengths but not on the content, so a
  * guessed state cannot be refined byte by byte. */

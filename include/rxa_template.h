@@ -1,4 +1,8 @@
-/* Administrator page templates (ReflexAuthPage, SPEC 11) and HTML escaping.
+/* Page templates and HTML escaping.
+ *
+ * Every page the module serves is a template: an administrator's
+ * (ReflexAuthPage), else the built-in one of its kind (src/pages/KIND.html,
+ * built into the module, a starting point for an administrator's own).
  *
  * A template is an HTML file with placeholders written {{name}}, spaces,
  * tabs and newlines allowed inside the braces ("{{ error }}"). It is
@@ -11,14 +15,20 @@
  *   {{providers}}    login: the login buttons, HTML the module builds and
  *                    escapes itself (set with rxa_tpl_set_html).
  *   {{redirect_to}}  login, callback, logout: the sanitized local target
- *                    (rxa_redirect_to_sanitize), HTML-escaped. A custom
- *                    callback page must itself sync and navigate there
- *                    (SPEC 4.4), in a <script nonce="{{csp_nonce}}">.
+ *                    (rxa_redirect_to_sanitize), HTML-escaped. The
+ *                    callback page must itself sync and navigate there,
+ *                    in a <script nonce="{{csp_nonce}}">, decoding the
+ *                    escaped value first (see the built-in callback.html).
  *   {{error}}        error (and forbidden): a short human message.
  *   {{error_id}}     error, forbidden: the id also in the error_log line.
  *   {{provider}}     callback, logout, forbidden, error: the provider name.
  *   {{csp_nonce}}    every page: the base64url nonce of this response's
- *                    Content-Security-Policy, for <script nonce="...">.
+ *                    Content-Security-Policy, for <script nonce="..."> and
+ *                    <style nonce="...">.
+ *   {{login_path}}, {{logout_path}}, {{sync_path}}
+ *                    every page: the module's paths on this site, for the
+ *                    error page's "start again" link, the forbidden page's
+ *                    "sign out" link, the callback page's sync call.
  *
  * Escaping: every value set with rxa_tpl_set_text is escaped with
  * rxa_html_escape, which makes it safe in element content, in single- or
@@ -54,6 +64,9 @@ typedef enum {
     RXA_TPL_ERROR_ID,
     RXA_TPL_PROVIDER,
     RXA_TPL_CSP_NONCE,
+    RXA_TPL_LOGIN_PATH,
+    RXA_TPL_LOGOUT_PATH,
+    RXA_TPL_SYNC_PATH,
     RXA_TPL_NVARS
 } rxa_tpl_var_e;
 
@@ -97,6 +110,12 @@ apr_status_t rxa_template_compile(apr_pool_t *pool, const char *src,
  * one over RXA_TEMPLATE_MAX_LEN APR_EINVAL, both with a tagged *ERR. */
 apr_status_t rxa_template_load(apr_pool_t *pool, const char *path,
                                rxa_template_t **tpl, const char **err);
+
+/* Compile the built-in template of KIND (named "built-in KIND.html" in
+ * errors). Fails only for a KIND out of range, or if the file built in
+ * were not a valid template (a unit test compiles each). */
+apr_status_t rxa_template_builtin(apr_pool_t *pool, rxa_page_kind_e kind,
+                                  rxa_template_t **tpl, const char **err);
 
 /* RXA_TPL_BITs of the placeholders TPL uses (the glue can skip building a
  * value nobody renders, or warn about one that will stay empty). */

@@ -1,4 +1,4 @@
-/* ReflexAuthAuditLog (SPEC 11): one JSON line per sign-in event, to a file
+/* ReflexAuthAuditLog: one JSON line per sign-in event, to a file
  * or a piped program, opened once at start-up like httpd's own logs. */
 #include <apr_strings.h>
 #include <http_core.h>

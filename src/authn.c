@@ -9,11 +9,13 @@
 #include <http_request.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
 #include "rxa_forwarded.h"
 #include "rxa_host.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_origin.h"
+#include "rxa_query.h"
+#include "rxa_redirect.h"
 #include "rxa_util.h"
 
 /* --- the origin the browser sees ---------------------------------------------- */
@@ -170,7 +172,7 @@ static int provider_available(request_rec *r, const rxa_srv_conf_t *sc,
 
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        if (p->iss && rxa_issuer_get(p->iss, now, r->pool))
+        if (p->iss && rxa_issuer_serial(p->iss, now, r->pool))
             up++;
         else if (!*why)
             *why = apr_psprintf(r->pool, "provider %s: %s", p->name,

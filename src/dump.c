@@ -4,8 +4,8 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
 #include "rxa_host.h"
+#include "rxa_issuer.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */
@@ -43,7 +43,7 @@ static int server_tls(const server_rec *s)
 }
 
 /* One callback URL per listener port of S and NAME. TLS listeners are
- * https; a plain one is http, usable as is only on loopback names (SPEC 9),
+ * https; a plain one is http, usable as is only on loopback names,
  * else only behind a TLS-terminating proxy. */
 static void dump_callbacks(apr_pool_t *p, const server_rec *s,
                            const rxa_srv_conf_t *sc, const char *name)
@@ -106,7 +106,7 @@ static int section_is(const ap_directive_t *d, const char *const *names)
 }
 
 /* Every <Location>, <Directory>, <Files>, <Proxy> section and ProxyPass in
- * SECTION, with what guards it: the guarded-surface view (SPEC 12). */
+ * SECTION, with what guards it: the guarded-surface view. */
 static void dump_locations(apr_pool_t *p, const ap_directive_t *first,
                            int depth)
 {

@@ -10,11 +10,12 @@
 #include "mod_reflex_auth.h"
 #include "rxa_claims.h"
 #include "rxa_cookie.h"
-#include "rxa_discovery.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_origin.h"
 #include "rxa_pkce.h"
+#include "rxa_query.h"
 #include "rxa_random.h"
+#include "rxa_redirect.h"
 #include "rxa_session.h"
 
 /* --- shared pieces ---------------------------------------------------------- */

@@ -7,7 +7,7 @@
 #include "mod_reflex_auth.h"
 #include "rxa_b64url.h"
 #include "rxa_claims.h"
-#include "rxa_discovery.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
 

@@ -9,7 +9,7 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_vcache.h"
 
@@ -146,10 +146,8 @@ static conn_rec *memo_conn(request_rec *r)
 /* Whether E was made under its issuer's current snapshot. */
 static int memo_snapshot_holds(request_rec *r, const memo_entry_t *e)
 {
-    const rxa_issuer_snap_t *snap = rxa_issuer_get(e->who.provider->iss,
-                                                   apr_time_now(), r->pool);
-
-    return snap && snap->serial == e->serial;
+    return rxa_issuer_serial(e->who.provider->iss, apr_time_now(), r->pool)
+        == e->serial;
 }
 
 /* An entry of R's connection memo that holds for R; copied into WHO. */

@@ -7,7 +7,7 @@
 #include <http_core.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
+#include "rxa_issuer.h"
 
 static const char *server_label(apr_pool_t *p, const server_rec *s)
 {

@@ -12,10 +12,10 @@
 #include <openssl/evp.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_discovery.h"
 #include "rxa_http.h"
+#include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_origin.h"
+#include "rxa_query.h"
 #include "rxa_singleflight.h"
 #include "rxa_token_response.h"
 

@@ -32,6 +32,15 @@ static apr_status_t random_b64url(apr_pool_t *pool, apr_size_t nbytes,
     return APR_SUCCESS;
 }
 
+apr_status_t rxa_random_openssl(void *baton, unsigned char *buf,
+                                apr_size_t len)
+{
+    (void)baton;
+    if (len > (apr_size_t)0x7fffffff)
+        return APR_EINVAL;
+    return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+}
+
 apr_status_t rxa_random_b64url(apr_pool_t *pool, apr_size_t nbytes,
                                char **out)
 {

@@ -5,6 +5,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "rxa_embedded.h"
 #include "rxa_template.h"
 
 /* A placeholder name longer than this is quoted cut short in errors. */
@@ -26,7 +27,8 @@ struct rxa_template_t {
 };
 
 static const char *const var_names[RXA_TPL_NVARS] = {
-    "providers", "redirect_to", "error", "error_id", "provider", "csp_nonce"
+    "providers", "redirect_to", "error", "error_id", "provider", "csp_nonce",
+    "login_path", "logout_path", "sync_path"
 };
 
 static const char *const kind_names[RXA_PAGE_NKINDS] = {
@@ -34,13 +36,16 @@ static const char *const kind_names[RXA_PAGE_NKINDS] = {
 };
 
 #define B(v) RXA_TPL_BIT(RXA_TPL_##v)
+/* filled on every page */
+#define ALL (B(CSP_NONCE) | B(LOGIN_PATH) | B(LOGOUT_PATH) | B(SYNC_PATH))
 static const unsigned kind_vars[RXA_PAGE_NKINDS] = {
-    /* login */     B(PROVIDERS) | B(REDIRECT_TO) | B(CSP_NONCE),
-    /* callback */  B(REDIRECT_TO) | B(PROVIDER) | B(CSP_NONCE),
-    /* logout */    B(REDIRECT_TO) | B(PROVIDER) | B(CSP_NONCE),
-    /* forbidden */ B(ERROR) | B(ERROR_ID) | B(PROVIDER) | B(CSP_NONCE),
-    /* error */     B(ERROR) | B(ERROR_ID) | B(PROVIDER) | B(CSP_NONCE)
+    /* login */     B(PROVIDERS) | B(REDIRECT_TO) | ALL,
+    /* callback */  B(REDIRECT_TO) | B(PROVIDER) | ALL,
+    /* logout */    B(REDIRECT_TO) | B(PROVIDER) | ALL,
+    /* forbidden */ B(ERROR) | B(ERROR_ID) | B(PROVIDER) | ALL,
+    /* error */     B(ERROR) | B(ERROR_ID) | B(PROVIDER) | ALL
 };
+#undef ALL
 #undef B
 
 const char *rxa_tpl_var_name(rxa_tpl_var_e var)
@@ -261,7 +266,8 @@ static int parse_placeholder(apr_pool_t *pool, const char *src,
         *err = apr_psprintf(pool, "RXA06004: page template %s line %"
                             APR_SIZE_T_FMT ": unknown placeholder {{%.*s%s}}"
                             " (known: providers, redirect_to, error, "
-                            "error_id, provider, csp_nonce)", name, at,
+                            "error_id, provider, csp_nonce, login_path, "
+                            "logout_path, sync_path)", name, at,
                             (int)(nlen > NAME_QUOTE_MAX ? NAME_QUOTE_MAX
                                   : nlen), src + start,
                             nlen > NAME_QUOTE_MAX ? "..." : "");
@@ -392,6 +398,24 @@ apr_status_t rxa_template_load(apr_pool_t *pool, const char *path,
         return rv;
     }
     return rxa_template_compile(pool, buf, n, path, tpl, err);
+}
+
+apr_status_t rxa_template_builtin(apr_pool_t *pool, rxa_page_kind_e kind,
+                                  rxa_template_t **tpl, const char **err)
+{
+    const char *name = rxa_page_kind_name(kind), *src;
+    apr_size_t len = 0;
+
+    *tpl = NULL;
+    if (!name || !(src = rxa_embedded_file(apr_pstrcat(pool, name, ".html",
+                                                       NULL), &len))) {
+        if (err)
+            *err = apr_psprintf(pool, "RXA00182: no built-in page of kind "
+                                "%d", (int)kind);
+        return APR_EINVAL;
+    }
+    return rxa_template_compile(pool, src, len, apr_pstrcat(pool, "built-in ",
+                                name, ".html", NULL), tpl, err);
 }
 
 unsigned rxa_template_vars(const rxa_template_t *tpl)

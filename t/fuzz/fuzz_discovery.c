@@ -3,7 +3,7 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
-#include "rxa_discovery.h"
+#include "rxa_metadata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-#include "rxa_origin.h"
+#include "rxa_query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

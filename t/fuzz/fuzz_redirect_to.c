@@ -6,35 +6,16 @@
 #include <string.h>
 
 #include <apr_general.h>
-#include <apr_lib.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 
-#include "rxa_origin.h"
+#include "rxa_query.h"
+#include "rxa_redirect.h"
+#include "rxa_redirect_test.h"
 
 #define FUZZ_ORIGIN "https://app.example.com"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ^/([^/\\]|$), only characters safe in a Location header, every '%'
- * starting an escape: see stays_on_origin in t/unit/test_origin.c. */
-static int stays_on_origin(const char *r)
-{
-    const char *c;
-
-    if (r[0] != '/' || r[1] == '/' || r[1] == '\\')
-        return 0;
-    for (c = r; *c; c++) {
-        if (*c == '%') {
-            if (!apr_isxdigit(c[1]) || !apr_isxdigit(c[2]))
-                return 0;
-        }
-        else if (!apr_isalnum(*c) && !strchr("-._~!$&()*+,;=:@/?#", *c)) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 static void check(apr_pool_t *p, const char *value, const char *origin)
 {

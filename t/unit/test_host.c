@@ -4,6 +4,7 @@
 #include "rxa_test.h"
 #include "rxa_host.h"
 #include "rxa_origin.h"
+#include "rxa_redirect.h"
 
 /* ---- host[:port] ------------------------------------------------------------ */
 

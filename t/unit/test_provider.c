@@ -1,5 +1,5 @@
 /* Unit tests: ReflexAuthProvider lines, environment precedence, scopes and
- * the start-up errors of the provider registry (SPEC section 2). */
+ * the start-up errors of the provider registry. */
 #include "rxa_test.h"
 #include "rxa_provider.h"
 

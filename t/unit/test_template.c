@@ -97,7 +97,9 @@ START_TEST(every_placeholder)
     rxa_template_t *t = compile_ok(
         "<ul>{{providers}}</ul>\n<a href=\"{{redirect_to}}\">go</a>"
         "<p>{{error}} ({{error_id}}) {{provider}}</p>"
-        "<script nonce=\"{{csp_nonce}}\"></script>");
+        "<script nonce=\"{{csp_nonce}}\"></script>"
+        "<a href=\"{{login_path}}\">in</a><a href=\"{{logout_path}}\">out</a>"
+        "<i data-sync=\"{{sync_path}}\"></i>");
     rxa_tpl_values_t v;
 
     rxa_tpl_values_init(&v);
@@ -107,10 +109,15 @@ START_TEST(every_placeholder)
     rxa_tpl_set_text(&v, RXA_TPL_ERROR_ID, "a1b2c3");
     rxa_tpl_set_text(&v, RXA_TPL_PROVIDER, "google");
     rxa_tpl_set_text(&v, RXA_TPL_CSP_NONCE, "Ab-_9zQ");
+    rxa_tpl_set_text(&v, RXA_TPL_LOGIN_PATH, "/in");
+    rxa_tpl_set_text(&v, RXA_TPL_LOGOUT_PATH, "/out");
+    rxa_tpl_set_text(&v, RXA_TPL_SYNC_PATH, "/s\"y");
     ck_assert_str_eq(render(t, &v),
         "<ul><li>P</li></ul>\n<a href=\"/app?x=1&amp;y=2\">go</a>"
         "<p>Login expired (a1b2c3) google</p>"
-        "<script nonce=\"Ab-_9zQ\"></script>");
+        "<script nonce=\"Ab-_9zQ\"></script>"
+        "<a href=\"/in\">in</a><a href=\"/out\">out</a>"
+        "<i data-sync=\"/s&quot;y\"></i>");
     ck_assert_uint_eq(rxa_template_vars(t), (1u << RXA_TPL_NVARS) - 1);
     ck_assert_str_eq(rxa_template_name(t), "t.html");
 }
@@ -393,6 +400,8 @@ END_TEST
 
 START_TEST(page_kinds)
 {
+    int i;
+
     ck_assert_int_eq(rxa_page_kind_parse("login"), RXA_PAGE_LOGIN);
     ck_assert_int_eq(rxa_page_kind_parse("Callback"), RXA_PAGE_CALLBACK);
     ck_assert_int_eq(rxa_page_kind_parse("logout"), RXA_PAGE_LOGOUT);
@@ -411,7 +420,96 @@ START_TEST(page_kinds)
               & RXA_TPL_BIT(RXA_TPL_ERROR_ID));
     ck_assert_uint_eq(rxa_page_kind_vars(RXA_PAGE_NKINDS), 0);
     ck_assert_str_eq(rxa_tpl_var_name(RXA_TPL_CSP_NONCE), "csp_nonce");
+    ck_assert_str_eq(rxa_tpl_var_name(RXA_TPL_SYNC_PATH), "sync_path");
     ck_assert_ptr_null(rxa_tpl_var_name(RXA_TPL_NVARS));
+    /* the nonce and the module's paths are filled on every page */
+    for (i = 0; i < RXA_PAGE_NKINDS; i++) {
+        unsigned every = RXA_TPL_BIT(RXA_TPL_CSP_NONCE)
+                         | RXA_TPL_BIT(RXA_TPL_LOGIN_PATH)
+                         | RXA_TPL_BIT(RXA_TPL_LOGOUT_PATH)
+                         | RXA_TPL_BIT(RXA_TPL_SYNC_PATH);
+        ck_assert_uint_eq(rxa_page_kind_vars((rxa_page_kind_e)i) & every,
+                          every);
+    }
+}
+END_TEST
+
+/* The built-in page of KIND rendered with every value it gets set to a
+ * marker ("#name#") or, for the nonce, a fixed one. */
+static const char *render_builtin(rxa_page_kind_e kind)
+{
+    rxa_template_t *t = NULL;
+    const char *err = NULL;
+    rxa_tpl_values_t v;
+    unsigned vars;
+    int i;
+
+    ck_assert_int_eq(rxa_template_builtin(rxa_test_pool, kind, &t, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(err);
+    ck_assert_str_eq(rxa_template_name(t),
+                     apr_pstrcat(rxa_test_pool, "built-in ",
+                                 rxa_page_kind_name(kind), ".html", NULL));
+    /* it uses only values the module fills on its kind of page */
+    vars = rxa_template_vars(t);
+    ck_assert_uint_eq(vars & ~rxa_page_kind_vars(kind), 0);
+    rxa_tpl_values_init(&v);
+    for (i = 0; i < RXA_TPL_NVARS; i++)
+        rxa_tpl_set_text(&v, (rxa_tpl_var_e)i,
+                         apr_pstrcat(rxa_test_pool, "#",
+                                     rxa_tpl_var_name((rxa_tpl_var_e)i), "#",
+                                     NULL));
+    rxa_tpl_set_text(&v, RXA_TPL_CSP_NONCE, "N0nce");
+    return render(t, &v);
+}
+
+#define ck_has(s, part) \
+    ck_assert_msg(strstr((s), (part)) != NULL, "'%s' not in: %s", (part), (s))
+
+/* Each built-in page compiles, and shows what the sign-in flow and the
+ * tests of it rely on. */
+START_TEST(builtin_pages)
+{
+    const char *login = render_builtin(RXA_PAGE_LOGIN);
+    const char *callback = render_builtin(RXA_PAGE_CALLBACK);
+    const char *logout = render_builtin(RXA_PAGE_LOGOUT);
+    const char *forbidden = render_builtin(RXA_PAGE_FORBIDDEN);
+    const char *error = render_builtin(RXA_PAGE_ERROR);
+    const char *pages[] = { login, callback, logout, forbidden, error };
+    rxa_template_t *t = (rxa_template_t *)1;
+    const char *err = NULL;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        ck_assert_msg(!strncmp(pages[i], "<!DOCTYPE html>\n", 16), "%s",
+                      pages[i]);
+        /* nothing loaded from elsewhere, every style under the nonce */
+        ck_assert_ptr_null(strstr(pages[i], "src="));
+        ck_assert_ptr_null(strstr(pages[i], "<style>"));
+        ck_has(pages[i], "<style nonce=\"N0nce\">");
+    }
+    ck_has(login, "<h1>Sign in</h1>\n#providers#</body>");
+    ck_has(callback, "<noscript><meta http-equiv=\"refresh\" "
+           "content=\"0;url=#redirect_to#\"></noscript>");
+    ck_has(callback, "href=\"#redirect_to#\">Continue</a>");
+    ck_has(callback, "<script nonce=\"N0nce\">");
+    ck_has(callback, "var to = \"#redirect_to#\";");
+    ck_has(callback, "var sync = \"#sync_path#\";");
+    ck_has(callback, "'?after=sign-in'");
+    ck_has(callback, "reflex-auth-failed");
+    ck_has(logout, "href=\"#redirect_to#\"");
+    ck_has(forbidden, "<h1>Forbidden</h1>");
+    ck_has(forbidden, "href=\"#logout_path#\">Sign out</a>");
+    ck_has(error, "<p>#error#</p>");
+    ck_has(error, "href=\"#login_path#\">Start again</a>");
+    ck_has(error, "Error id: <code>#error_id#</code>");
+    /* the error page runs no script of its own */
+    ck_assert_ptr_null(strstr(error, "<script"));
+
+    ck_assert_int_eq(rxa_template_builtin(rxa_test_pool, RXA_PAGE_NKINDS, &t,
+                                          &err), APR_EINVAL);
+    ck_assert_ptr_null(t);
+    ck_assert_msg(!strncmp(err, "RXA00182: ", 10), "%s", err);
 }
 END_TEST
 
@@ -529,6 +627,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, writer_errors_stop);
     tcase_add_test(tc, html_escape);
     tcase_add_test(tc, page_kinds);
+    tcase_add_test(tc, builtin_pages);
     tcase_add_test(tc, load_files);
     tcase_add_test(tc, null_err);
     suite_add_tcase(s, tc);

@@ -1,179 +1,175 @@
-/* OpenID Connect discovery: see rxa_discovery.h. */
-#include <pthread.h>
-#include <signal.h>
+/* Issuer snapshots: see rxa_issuer.h. */
+#include <stddef.h>
 
 #include <apr_atomic.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
-#include <apr_thread_cond.h>
-#include <apr_thread_proc.h>
 
-#include "rxa_discovery.h"
+#include "rxa_fetcher.h"
 #include "rxa_http.h"
-#include "rxa_json.h"
+#include "rxa_issuer.h"
 #include "rxa_log.h"
 #include "rxa_util.h"
 
-/* The JWS algorithms the module verifies (SPEC 6); the rest are ignored. */
-static const char *const supported_algs[] = {
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", "EdDSA", NULL
-};
+/* A pool with a count of its users; the last to let go destroys it. It
+ * has an allocator of its own: made in one thread, let go in another. */
+typedef struct shared_pool {
+    apr_pool_t *pool;
+    apr_uint32_t refs;
+} shared_pool_t;
 
-const char *rxa_discovery_url(apr_pool_t *pool, const char *issuer)
+static shared_pool_t *shared_pool_make(apr_abortfunc_t abort_fn)
 {
-    return apr_pstrcat(pool, rxa_strip_trailing_slash(pool, issuer),
-                       "/.well-known/openid-configuration", NULL);
+    apr_pool_t *pool;
+    shared_pool_t *sp;
+
+    if (apr_pool_create_unmanaged_ex(&pool, abort_fn, NULL) != APR_SUCCESS)
+        return NULL;
+    sp = apr_palloc(pool, sizeof(*sp));
+    sp->pool = pool;
+    sp->refs = 1;
+    return sp;
 }
 
-int rxa_issuer_matches(const char *configured, const char *published)
+static void shared_pool_unref(shared_pool_t *sp)
 {
-    apr_size_t clen, plen;
-    const char *c = configured, *p = published;
-
-    if (!configured || !published)
-        return 0;
-    clen = strlen(c);
-    plen = strlen(p);
-    if (clen && c[clen - 1] == '/')
-        clen--;
-    if (plen && p[plen - 1] == '/')
-        plen--;
-    while (plen > 0 && clen > 0) {
-        apr_size_t tlen = sizeof(RXA_TENANT_TEMPLATE) - 1;
-        if (plen >= tlen && !strncmp(p, RXA_TENANT_TEMPLATE, tlen)) {
-            apr_size_t seg = 0;
-            while (seg < clen && c[seg] != '/')
-                seg++;
-            if (seg == 0)
-                return 0;
-            c += seg;
-            clen -= seg;
-            p += tlen;
-            plen -= tlen;
-            continue;
-        }
-        if (*c != *p)
-            return 0;
-        c++, p++, clen--, plen--;
-    }
-    return clen == 0 && plen == 0;
+    if (!apr_atomic_dec32(&sp->refs))
+        apr_pool_destroy(sp->pool);
 }
 
-static apr_status_t md_endpoint(apr_pool_t *pool, json_t *doc, const char *key,
-                                int required, const char **out,
-                                const char **perr)
-{
-    json_t *v = json_object_get(doc, key);
+/* A snapshot with what keeps it alive: its own pool (the snapshot and its
+ * key set) and a reference on the pool of its metadata, which the
+ * snapshots made by fetching the key set again share. */
+typedef struct snap_box {
+    rxa_issuer_snap_t snap;             /* first: a snapshot is its box */
+    shared_pool_t *own;
+    shared_pool_t *md_pool;
+} snap_box_t;
 
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return APR_SUCCESS;
-        *perr = apr_psprintf(pool, "RXA02101: discovery document has no %s",
-                             key);
-        return APR_EINVAL;
-    }
-    if (!json_is_string(v) || !rxa_url_is_secure(pool, json_string_value(v))) {
-        *perr = apr_psprintf(pool, "RXA02102: discovery document's %s is not "
-                             "an https URL (plain http only on a loopback "
-                             "address)", key);
-        return APR_EINVAL;
-    }
-    *out = apr_pstrdup(pool, json_string_value(v));
+static volatile apr_uint32_t snaps_alive;
+
+apr_uint32_t rxa_issuer_snaps_alive(void)
+{
+    return apr_atomic_read32(&snaps_alive);
+}
+
+static apr_status_t snap_box_gone(void *data)
+{
+    snap_box_t *box = data;
+
+    shared_pool_unref(box->md_pool);
+    apr_atomic_dec32(&snaps_alive);
     return APR_SUCCESS;
 }
 
-static int md_list_has(json_t *doc, const char *key, const char *value)
+/* A new snapshot, holding the caller's reference on MD_POOL; NULL (and
+ * that reference dropped) when no pool can be made. */
+static rxa_issuer_snap_t *snap_make(shared_pool_t *md_pool)
 {
-    json_t *list = json_object_get(doc, key), *v;
-    size_t i;
+    shared_pool_t *own = shared_pool_make(apr_pool_abort_get(md_pool->pool));
+    snap_box_t *box;
 
-    json_array_foreach(list, i, v)
-        if (json_is_string(v) && !strcmp(json_string_value(v), value))
-            return 1;
-    return 0;
+    if (!own) {
+        shared_pool_unref(md_pool);
+        return NULL;
+    }
+    box = apr_pcalloc(own->pool, sizeof(*box));
+    box->own = own;
+    box->md_pool = md_pool;
+    apr_atomic_inc32(&snaps_alive);
+    apr_pool_cleanup_register(own->pool, box, snap_box_gone,
+                              apr_pool_cleanup_null);
+    return &box->snap;
 }
 
-apr_status_t rxa_metadata_parse(apr_pool_t *pool,
-                                const char *configured_issuer,
-                                const char *body, apr_size_t len,
-                                rxa_metadata_t **pmd, const char **perr)
+static snap_box_t *snap_box(rxa_issuer_snap_t *snap)
 {
-    rxa_metadata_t *md = apr_pcalloc(pool, sizeof(*md));
-    json_t *doc, *algs;
-    const char *issuer;
-    apr_status_t rv;
-    int i;
+    return (snap_box_t *)snap;
+}
 
-    if (!(doc = rxa_json_parse_object(pool, body, len,
-                                      RXA_DISCOVERY_MAX_BYTES, perr)))
-        return APR_EINVAL;
-    issuer = rxa_json_get_str(doc, "issuer");
-    if (!issuer) {
-        *perr = "RXA02103: discovery document has no issuer";
-        return APR_EINVAL;
-    }
-    if (!rxa_issuer_matches(configured_issuer, issuer)) {
-        *perr = apr_psprintf(pool, "RXA02104: discovery document names issuer "
-                             "'%s', not the configured '%s'", issuer,
-                             configured_issuer);
-        return APR_EINVAL;
-    }
-    md->issuer = apr_pstrdup(pool, issuer);
-    md->issuer_is_template = strstr(issuer, RXA_TENANT_TEMPLATE) != NULL;
-    if (!md->issuer_is_template && !rxa_url_is_secure(pool, md->issuer)) {
-        *perr = "RXA02105: issuer is not an https URL";
-        return APR_EINVAL;
-    }
-    if ((rv = md_endpoint(pool, doc, "authorization_endpoint", 1,
-                          &md->authorization_endpoint, perr))
-        /* Facebook publishes none: the provider loads, sign-in says why
-         * it cannot complete. */
-        || (rv = md_endpoint(pool, doc, "token_endpoint", 0,
-                             &md->token_endpoint, perr))
-        || (rv = md_endpoint(pool, doc, "jwks_uri", 1, &md->jwks_uri, perr))
-        || (rv = md_endpoint(pool, doc, "userinfo_endpoint", 0,
-                             &md->userinfo_endpoint, perr))
-        || (rv = md_endpoint(pool, doc, "end_session_endpoint", 0,
-                             &md->end_session_endpoint, perr)))
-        return rv;
+static apr_pool_t *snap_pool(rxa_issuer_snap_t *snap)
+{
+    return snap_box(snap)->own->pool;
+}
 
-    /* Only what both sides accept; `none` and HMAC never (SPEC 2). RS256 is
-     * the OpenID default when the document says nothing. */
-    md->signing_algs = apr_array_make(pool, 4, sizeof(const char *));
-    algs = json_object_get(doc, "id_token_signing_alg_values_supported");
-    for (i = 0; supported_algs[i]; i++) {
-        if (algs ? md_list_has(doc, "id_token_signing_alg_values_supported",
-                               supported_algs[i])
-                 : !strcmp(supported_algs[i], "RS256"))
-            APR_ARRAY_PUSH(md->signing_algs, const char *) = supported_algs[i];
-    }
-    if (md->signing_algs->nelts == 0) {
-        *perr = "RXA02106: the provider lists no ID token signing algorithm "
-                "the module accepts (RS*, PS*, ES*, EdDSA)";
-        return APR_EINVAL;
-    }
-    /* client_secret_basic is the default; post only where it is all that is
-     * listed among the two. */
-    md->token_auth_post =
-        md_list_has(doc, "token_endpoint_auth_methods_supported",
-                    "client_secret_post")
-        && !md_list_has(doc, "token_endpoint_auth_methods_supported",
-                        "client_secret_basic");
-    md->pkce_listed = md_list_has(doc, "code_challenge_methods_supported",
-                                  "S256");
-    *pmd = md;
+static void snap_unref(rxa_issuer_snap_t *snap)
+{
+    shared_pool_unref(snap_box(snap)->own);
+}
+
+static apr_status_t snap_release(void *data)
+{
+    snap_unref(data);
     return APR_SUCCESS;
 }
 
-static apr_status_t issuer_pool_cleanup(void *data)
+static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
+{
+    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
+}
+
+/* The current snapshot with a reference taken for the caller, or NULL. */
+static rxa_issuer_snap_t *issuer_snap_ref(rxa_issuer_t *iss)
+{
+    rxa_issuer_snap_t *snap;
+
+    apr_thread_mutex_lock(iss->snap_lock);
+    if ((snap = issuer_snap(iss)))
+        apr_atomic_inc32(&snap_box(snap)->own->refs);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    return snap;
+}
+
+/* SNAP's reference passed to HOLDER; without one, dropped (the issuer's
+ * own keeps SNAP until it is replaced). */
+static rxa_issuer_snap_t *snap_hand_over(rxa_issuer_snap_t *snap,
+                                         apr_pool_t *holder)
+{
+    if (!snap)
+        return NULL;
+    if (holder)
+        apr_pool_cleanup_register(holder, snap, snap_release,
+                                  apr_pool_cleanup_null);
+    else
+        snap_unref(snap);
+    return snap;
+}
+
+/* The issuer's reference on its current snapshot goes with the
+ * configuration; holders keep theirs. */
+/* The copies rxa_issuer_serial reads of SNAP (NULL: none). Under
+ * snap_lock, or at teardown; the serial is stored last, so a reader that sees it sees the
+ * rest at least as new (a reader between the stores at worst takes the
+ * full path once). */
+static void issuer_mirror(rxa_issuer_t *iss, const rxa_issuer_snap_t *snap)
+{
+    apr_time_t due = 0;
+
+    if (snap) {
+        due = snap->keys_fetched + RXA_JWKS_MAX_AGE;
+        if (snap->fetched + RXA_METADATA_MAX_AGE < due)
+            due = snap->fetched + RXA_METADATA_MAX_AGE;
+        __atomic_store_n(&iss->cur_key_gen, snap->key_gen, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&iss->cur_due, due, __ATOMIC_RELAXED);
+    __atomic_store_n(&iss->cur_serial, snap ? snap->serial : 0,
+                     __ATOMIC_RELEASE);
+}
+
+static apr_status_t issuer_cleanup(void *data)
 {
     rxa_issuer_t *iss = data;
+    rxa_issuer_snap_t *snap = issuer_snap(iss);
 
+    __atomic_store_n(&iss->snap, NULL, __ATOMIC_RELEASE);
+    issuer_mirror(iss, NULL);
+    if (snap)
+        snap_unref(snap);
     apr_pool_destroy(iss->pool);
     return APR_SUCCESS;
 }
+
+static void issuer_job(rxa_fetch_job_t *job);
 
 rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
                                 const char *ca_file, long timeout_ms)
@@ -185,12 +181,16 @@ rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
     iss->timeout_ms = timeout_ms;
     iss->backoff = RXA_BACKOFF_MIN;
     iss->key_gen = &iss->key_gen_private;
-    /* Its own pool: refreshed snapshots are made from request threads. */
+    iss->job.run = issuer_job;
+    /* Its own pool, whose allocator has a lock: scratch pools are made
+     * in it from request threads. */
     apr_pool_create(&iss->pool, NULL);
     apr_pool_tag(iss->pool, "rxa_issuer");
-    apr_pool_cleanup_register(pconf, iss, issuer_pool_cleanup,
-                              apr_pool_cleanup_null);
     apr_thread_mutex_create(&iss->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    apr_thread_mutex_create(&iss->snap_lock, APR_THREAD_MUTEX_DEFAULT, pconf);
+    /* after the locks: it runs before they go */
+    apr_pool_cleanup_register(pconf, iss, issuer_cleanup,
+                              apr_pool_cleanup_null);
     return iss;
 }
 
@@ -236,28 +236,11 @@ static int jwks_same_kids(const rxa_jwks_t *a, const rxa_jwks_t *b)
     return 1;
 }
 
-/* The background fetcher (rxa_issuers_fetch_in_background): one thread
- * per process, woken by callers that find an issuer due. */
-static struct {
-    apr_thread_t *thread;
-    apr_thread_mutex_t *lock;
-    apr_thread_cond_t *wake;
-    rxa_issuer_t *queue;                /* linked by queue_next */
-    int stopping;
-} fetcher;
-static volatile apr_uint32_t fetcher_on;        /* callers never fetch */
-static volatile apr_uint32_t fetches_cancelled; /* the fetcher is stopping */
-
-static rxa_issuer_snap_t *issuer_snap(rxa_issuer_t *iss)
-{
-    return __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE);
-}
-
 /* A fetch that failed because the fetcher is stopping is no news about
  * the provider: said at debug level, and the caller says nothing more. */
 static int stopping_said(const rxa_issuer_t *iss)
 {
-    if (!apr_atomic_read32(&fetches_cancelled))
+    if (!apr_atomic_read32(rxa_fetcher_cancel_flag()))
         return 0;
     rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS, "RXA02120: issuer %s: "
             "fetch cancelled, the process is stopping", iss->url);
@@ -272,10 +255,16 @@ static void issuer_back_off(rxa_issuer_t *iss, apr_time_t end)
         ? RXA_BACKOFF_MAX : iss->backoff * 2;
 }
 
+static void issuer_set_error(rxa_issuer_t *iss, const char *err)
+{
+    apr_thread_mutex_lock(iss->snap_lock);
+    apr_cpystrn(iss->last_err, err, sizeof(iss->last_err));
+    apr_thread_mutex_unlock(iss->snap_lock);
+}
+
 static void issuer_failed(rxa_issuer_t *iss, const char *err, apr_time_t now)
 {
-    __atomic_store_n(&iss->last_err, apr_pstrdup(iss->pool, err),
-                     __ATOMIC_RELEASE);
+    issuer_set_error(iss, err);
     issuer_back_off(iss, now);
 }
 
@@ -290,14 +279,52 @@ static apr_time_t attempt_end(apr_time_t now, apr_time_t started)
     return spent > 0 ? now + spent : now;
 }
 
+/* SNAP replaces the current snapshot, taking over the caller's reference;
+ * the one the issuer held on the old snapshot is dropped. */
 static void issuer_publish(rxa_issuer_t *iss, rxa_issuer_snap_t *snap)
 {
     static apr_uint64_t serials;
+    rxa_issuer_snap_t *old;
 
     snap->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&iss->last_err, NULL, __ATOMIC_RELEASE);
     iss->backoff = RXA_BACKOFF_MIN;
+    apr_thread_mutex_lock(iss->snap_lock);
+    iss->last_err[0] = '\0';
+    old = issuer_snap(iss);
     __atomic_store_n(&iss->snap, snap, __ATOMIC_RELEASE);
+    issuer_mirror(iss, snap);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    if (old)
+        snap_unref(old);
+}
+
+/* A new snapshot of the metadata in BODY, for ISS; NULL and *PERR (in
+ * PTEMP) set when it cannot be used. */
+static rxa_issuer_snap_t *snap_from_metadata(apr_pool_t *ptemp,
+                                             rxa_issuer_t *iss,
+                                             const char *body, apr_size_t len,
+                                             const char **perr)
+{
+    shared_pool_t *md_pool = shared_pool_make(apr_pool_abort_get(iss->pool));
+    rxa_issuer_snap_t *snap;
+    rxa_metadata_t *md;
+
+    if (!md_pool) {
+        *perr = "RXA02130: out of memory for the metadata";
+        return NULL;
+    }
+    if (rxa_metadata_parse(md_pool->pool, iss->url, body, len, &md,
+                           perr) != APR_SUCCESS) {
+        *perr = apr_pstrdup(ptemp, *perr);      /* it was in md_pool */
+        shared_pool_unref(md_pool);
+        return NULL;
+    }
+    if (!(snap = snap_make(md_pool))) {
+        *perr = "RXA02131: out of memory for a snapshot";
+        return NULL;
+    }
+    snap->md = md;
+    return snap;
 }
 
 static long issuers_timeout(rxa_issuer_t *const *issuers, int n)
@@ -324,7 +351,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = issuers_timeout(issuers, n);
     opts.max_body = RXA_DISCOVERY_MAX_BYTES;
-    opts.cancel = &fetches_cancelled;
+    opts.cancel = rxa_fetcher_cancel_flag();
 
     for (i = 0; i < n; i++) {
         reqs[i] = apr_pcalloc(ptemp, sizeof(**reqs));
@@ -336,7 +363,6 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
 
     for (i = 0; i < n; i++) {
         rxa_issuer_t *iss = issuers[i];
-        rxa_metadata_t *md;
 
         if (reqs[i]->rv != APR_SUCCESS) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02108: fetching %s "
@@ -350,19 +376,17 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                                             reqs[i]->status), end);
             failed++;
         }
-        else if (rxa_metadata_parse(iss->pool, iss->url, reqs[i]->body,
-                                    reqs[i]->len, &md, &err) != APR_SUCCESS) {
+        else if (!(snaps[i] = snap_from_metadata(ptemp, iss, reqs[i]->body,
+                                                 reqs[i]->len, &err))) {
             issuer_failed(iss, apr_psprintf(ptemp, "RXA02110: %s: %s",
                                             reqs[i]->url, err), end);
             failed++;
         }
         else {
-            snaps[i] = apr_pcalloc(iss->pool, sizeof(**snaps));
-            snaps[i]->md = md;
             snaps[i]->fetched = now;
             snaps[i]->keys_fetched = now;
             snaps[i]->key_gen = apr_atomic_read32(iss->key_gen);
-            reqs[i]->url = md->jwks_uri;
+            reqs[i]->url = snaps[i]->md->jwks_uri;
             todo++;
             continue;
         }
@@ -400,12 +424,14 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                                                 : apr_psprintf(ptemp, "HTTP %ld",
                                                                r->status)),
                               end);
+                snap_unref(snaps[i]);
                 failed++;
             }
-            else if (!(snaps[i]->keys = rxa_jwks_parse(iss->pool, r->body,
-                                                       r->len, &err))) {
+            else if (!(snaps[i]->keys = rxa_jwks_parse(snap_pool(snaps[i]),
+                                                       r->body, r->len, &err))) {
                 issuer_failed(iss, apr_psprintf(ptemp, "RXA02112: key set %s: "
                                                 "%s", r->url, err), end);
+                snap_unref(snaps[i]);
                 failed++;
             }
             else {
@@ -414,7 +440,7 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
                 for (k = 0; k < snaps[i]->md->signing_algs->nelts; k++)
                     snaps[i]->algs |= RXA_JWS_ALGSET(rxa_jws_alg_from_name(
                         APR_ARRAY_IDX(snaps[i]->md->signing_algs, k, const char *)));
-                /* keys that cannot verify are skipped, not fatal (SPEC 2) */
+                /* keys that cannot verify are skipped, not fatal */
                 for (k = 0; k < snaps[i]->keys->skipped->nelts; k++)
                     rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS,
                             "RXA02116: issuer %s: key skipped: %s", iss->url,
@@ -432,9 +458,21 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
     return failed;
 }
 
+/* A copy of SNAP to take a new key set, sharing its metadata. */
+static rxa_issuer_snap_t *snap_refetched(rxa_issuer_snap_t *snap)
+{
+    shared_pool_t *md_pool = snap_box(snap)->md_pool;
+    rxa_issuer_snap_t *fresh;
+
+    apr_atomic_inc32(&md_pool->refs);
+    if ((fresh = snap_make(md_pool)))
+        *fresh = *snap;     /* the snapshot only: the box stays fresh's */
+    return fresh;
+}
+
 /* Fetch the key set of SNAP's issuer into a new snapshot; under iss->lock. */
 static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
-                                            const rxa_issuer_snap_t *snap,
+                                            rxa_issuer_snap_t *snap,
                                             apr_time_t now, int local)
 {
     rxa_http_req_t req, *reqs[1] = { &req };
@@ -448,17 +486,22 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
     memset(&opts, 0, sizeof(opts));
     opts.timeout_ms = iss->timeout_ms;
     opts.max_body = RXA_JWKS_MAX_LEN;
-    opts.cancel = &fetches_cancelled;
+    opts.cancel = rxa_fetcher_cancel_flag();
     req.url = snap->md->jwks_uri;
     req.ca_file = iss->ca_file;
     rxa_http_run(ptemp, reqs, 1, &opts);
     if (req.rv != APR_SUCCESS || req.status != 200)
         err = req.rv ? req.err : apr_psprintf(ptemp, "HTTP %ld", req.status);
+    else if (!(fresh = snap_refetched(snap)))
+        err = "RXA02132: out of memory for a snapshot";
     else {
-        fresh = apr_pmemdup(iss->pool, snap, sizeof(*snap));
         fresh->keys_fetched = now;
-        if (!(fresh->keys = rxa_jwks_parse(iss->pool, req.body, req.len, &err)))
+        if (!(fresh->keys = rxa_jwks_parse(snap_pool(fresh), req.body, req.len,
+                                           &err))) {
+            err = apr_pstrdup(ptemp, err);      /* it was in fresh's pool */
+            snap_unref(fresh);
             fresh = NULL;
+        }
         /* a change found here is announced; one announced elsewhere adopted */
         else if (local && !jwks_same_kids(fresh->keys, snap->keys))
             fresh->key_gen = apr_atomic_inc32(iss->key_gen) + 1;
@@ -481,9 +524,13 @@ static rxa_issuer_snap_t *issuer_fetch_keys(rxa_issuer_t *iss,
 
 const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool)
 {
-    const char *err = __atomic_load_n(&iss->last_err, __ATOMIC_ACQUIRE);
+    const char *err = NULL;
 
-    return err ? apr_pstrdup(pool, err) : NULL;
+    apr_thread_mutex_lock(iss->snap_lock);
+    if (iss->last_err[0])
+        err = apr_pstrdup(pool, iss->last_err);
+    apr_thread_mutex_unlock(iss->snap_lock);
+    return err;
 }
 
 rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
@@ -499,9 +546,9 @@ rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
         iss->keys_tried = now;
         issuer_fetch_keys(iss, snap, now, 1);
     }
-    snap = issuer_snap(iss);
+    snap = issuer_snap_ref(iss);
     apr_thread_mutex_unlock(iss->lock);
-    return snap;
+    return snap_hand_over(snap, holder);
 }
 
 /* Whether a working issuer's snapshot is due for its periodic refresh. */
@@ -527,7 +574,8 @@ static void refresh_locked(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
         if (rxa_issuers_discover(ptemp, &iss, 1, now) && !stopping_said(iss))
             rxa_log(RXA_LOG_MARK, RXA_LOG_WARN, APR_SUCCESS, "RXA02119: "
                     "issuer %s: refreshing its metadata failed (%s); the "
-                    "current metadata stays in use", iss->url, iss->last_err);
+                    "current metadata stays in use", iss->url,
+                    rxa_issuer_last_error(iss, ptemp));
         apr_pool_destroy(ptemp);
     }
     else if (!issuer_fetch_keys(iss, snap, now,
@@ -548,27 +596,17 @@ static void retry_locked(rxa_issuer_t *iss, apr_time_t now)
     else if (!stopping_said(iss))
         rxa_log(RXA_LOG_MARK, RXA_LOG_ERR, APR_SUCCESS,
                 "RXA02114: issuer %s still unavailable (%s); next try in %"
-                APR_TIME_T_FMT " s", iss->url, iss->last_err,
+                APR_TIME_T_FMT " s", iss->url, rxa_issuer_last_error(iss, ptemp),
                 apr_time_sec(iss->next_try - attempt_end(now, started)));
     apr_pool_destroy(ptemp);
 }
 
-/* Ask the background fetcher for ISS (once until it has been handled). */
-static void fetcher_want(rxa_issuer_t *iss)
+/* What the fetcher does for an issuer it was asked for: whatever is due
+ * by now. */
+static void issuer_job(rxa_fetch_job_t *job)
 {
-    apr_thread_mutex_lock(fetcher.lock);
-    if (!iss->queued && !fetcher.stopping) {
-        iss->queued = 1;
-        iss->queue_next = fetcher.queue;
-        fetcher.queue = iss;
-        apr_thread_cond_signal(fetcher.wake);
-    }
-    apr_thread_mutex_unlock(fetcher.lock);
-}
-
-/* What the fetcher does for a queued issuer: whatever is due by now. */
-static void fetch_due(rxa_issuer_t *iss)
-{
+    rxa_issuer_t *iss = (rxa_issuer_t *)(void *)((char *)job
+                                                 - offsetof(rxa_issuer_t, job));
     apr_time_t now = apr_time_now();
     rxa_issuer_snap_t *snap;
 
@@ -582,125 +620,60 @@ static void fetch_due(rxa_issuer_t *iss)
     apr_thread_mutex_unlock(iss->lock);
 }
 
-static void *APR_THREAD_FUNC fetcher_main(apr_thread_t *thread, void *data)
-{
-    (void)data;
-    apr_thread_mutex_lock(fetcher.lock);
-    for (;;) {
-        rxa_issuer_t *iss;
-
-        while (!fetcher.queue && !fetcher.stopping)
-            apr_thread_cond_wait(fetcher.wake, fetcher.lock);
-        if (fetcher.stopping)
-            break;
-        iss = fetcher.queue;
-        fetcher.queue = iss->queue_next;
-        apr_thread_mutex_unlock(fetcher.lock);
-        fetch_due(iss);
-        apr_thread_mutex_lock(fetcher.lock);
-        iss->queue_next = NULL;
-        iss->queued = 0;
-    }
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_thread_exit(thread, APR_SUCCESS);
-    return NULL;
-}
-
-/* A pre-cleanup: it runs before POOL's subpools (the thread's) go. The
- * lock stays: a thread of another module may still ask (and be refused)
- * while the rest of the process's cleanups run. */
-static apr_status_t fetcher_stop(void *data)
-{
-    apr_status_t rv;
-    rxa_issuer_t *iss;
-
-    (void)data;
-    apr_atomic_set32(&fetcher_on, 0);
-    apr_thread_mutex_lock(fetcher.lock);
-    fetcher.stopping = 1;
-    apr_atomic_set32(&fetches_cancelled, 1);
-    apr_thread_cond_broadcast(fetcher.wake);
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_thread_join(&rv, fetcher.thread);
-    apr_thread_mutex_lock(fetcher.lock);
-    for (iss = fetcher.queue; iss; iss = fetcher.queue) {
-        fetcher.queue = iss->queue_next;
-        iss->queue_next = NULL;
-        iss->queued = 0;
-    }
-    fetcher.thread = NULL;
-    apr_thread_mutex_unlock(fetcher.lock);
-    apr_atomic_set32(&fetches_cancelled, 0);
-    return APR_SUCCESS;
-}
-
-apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool)
-{
-    static apr_pool_t *process_pool;    /* the lock and the condition */
-    sigset_t all, saved;
-    apr_status_t rv;
-
-    if (apr_atomic_read32(&fetcher_on))
-        return APR_EEXIST;
-    if (!process_pool) {
-        if ((rv = apr_pool_create(&process_pool, NULL)) != APR_SUCCESS)
-            return rv;
-        apr_pool_tag(process_pool, "rxa_fetcher");
-        if ((rv = apr_thread_mutex_create(&fetcher.lock,
-                                          APR_THREAD_MUTEX_DEFAULT,
-                                          process_pool)) != APR_SUCCESS
-            || (rv = apr_thread_cond_create(&fetcher.wake,
-                                            process_pool)) != APR_SUCCESS) {
-            apr_pool_destroy(process_pool);
-            process_pool = NULL;
-            return rv;
-        }
-    }
-    /* The thread takes no signal meant for the process (prefork's children
-     * stop on SIGTERM and SIGHUP): it starts with every one blocked. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-    apr_thread_mutex_lock(fetcher.lock);
-    fetcher.stopping = 0;
-    rv = apr_thread_create(&fetcher.thread, NULL, fetcher_main, NULL, pool);
-    apr_thread_mutex_unlock(fetcher.lock);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    if (rv != APR_SUCCESS)
-        return rv;
-    apr_pool_pre_cleanup_register(pool, NULL, fetcher_stop);
-    apr_atomic_set32(&fetcher_on, 1);
-    return APR_SUCCESS;
-}
-
 /* Callers that find ISS due, when it is not being fetched already: with
- * the fetcher and unless HERE, ask it; otherwise fetch here. */
-static void issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
-                       apr_time_t now, int here)
+ * the fetcher and unless HERE, ask it; otherwise fetch here. Whether it
+ * fetched here. */
+static int issuer_due(rxa_issuer_t *iss, rxa_issuer_snap_t *snap,
+                      apr_time_t now, int here)
 {
+    int fetched = 0;
+
     if (apr_thread_mutex_trylock(iss->lock) != APR_SUCCESS)
-        return;
-    if (issuer_snap(iss) == snap && now >= iss->next_try) {
-        if (!here && apr_atomic_read32(&fetcher_on))
-            fetcher_want(iss);
-        else if (snap)
+        return 0;
+    if (issuer_snap(iss) == snap && now >= iss->next_try
+        && (here || !rxa_fetcher_want(&iss->job))) {
+        if (snap)
             refresh_locked(iss, snap, now);
         else
             retry_locked(iss, now);
+        fetched = 1;
     }
     apr_thread_mutex_unlock(iss->lock);
+    return fetched;
 }
 
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
                                   apr_pool_t *holder)
 {
-    rxa_issuer_snap_t *snap = issuer_snap(iss);
+    rxa_issuer_snap_t *snap = issuer_snap_ref(iss);
 
     /* Unavailable: one caller retries when due (or asks the fetcher to),
      * the others answer 503. A key change another process found is
      * fetched here, like an unknown kid: this caller is not to verify
-     * with a key set known to be old. */
-    if (!snap || refresh_due(iss, snap, now))
-        issuer_due(iss, snap, now,
-                   snap && snap->key_gen != apr_atomic_read32(iss->key_gen));
-    return issuer_snap(iss);
+     * with a key set known to be old. Due for a periodic refresh, callers
+     * go on with the snapshot they have until the new one is there. */
+    if (!snap || refresh_due(iss, snap, now)) {
+        int here = snap && snap->key_gen != apr_atomic_read32(iss->key_gen);
+
+        if (issuer_due(iss, snap, now, here) || !snap) {
+            if (snap)
+                snap_unref(snap);
+            snap = issuer_snap_ref(iss);
+        }
+    }
+    return snap_hand_over(snap, holder);
+}
+
+apr_uint64_t rxa_issuer_serial(rxa_issuer_t *iss, apr_time_t now,
+                               apr_pool_t *holder)
+{
+    apr_uint64_t serial = __atomic_load_n(&iss->cur_serial, __ATOMIC_ACQUIRE);
+    const rxa_issuer_snap_t *snap;
+
+    if (serial && now < __atomic_load_n(&iss->cur_due, __ATOMIC_RELAXED)
+        && __atomic_load_n(&iss->cur_key_gen, __ATOMIC_RELAXED)
+           == apr_atomic_read32(iss->key_gen))
+        return serial;
+    snap = rxa_issuer_get(iss, now, holder);
+    return snap ? snap->serial : 0;
 }

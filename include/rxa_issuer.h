@@ -1,46 +1,17 @@
-/* OpenID Connect discovery (SPEC section 2): the provider metadata document,
- * its validation, and the per-issuer state that start-up fills and requests
- * read, retried with back-off while the issuer cannot be reached.
+/* Issuers: the state that start-up discovery fills and requests read. A
+ * snapshot of an issuer's metadata and key set, replaced as a whole when
+ * either is fetched again, retried with back-off while the issuer cannot
+ * be reached.
  */
-#ifndef RXA_DISCOVERY_H
-#define RXA_DISCOVERY_H
+#ifndef RXA_ISSUER_H
+#define RXA_ISSUER_H
 
 #include <apr_pools.h>
-#include <apr_tables.h>
 #include <apr_thread_mutex.h>
-#include <jansson.h>
 
+#include "rxa_fetcher.h"
 #include "rxa_jwk.h"
-
-#define RXA_DISCOVERY_MAX_BYTES (256 * 1024)
-#define RXA_TENANT_TEMPLATE "{tenantid}"
-
-typedef struct rxa_metadata {
-    const char *issuer;                 /* as published: what `iss` must be */
-    int issuer_is_template;             /* holds {tenantid} (Entra) */
-    const char *authorization_endpoint;
-    const char *token_endpoint;         /* NULL: the code flow cannot end */
-    const char *userinfo_endpoint;      /* NULL when the IdP has none */
-    const char *jwks_uri;
-    const char *end_session_endpoint;   /* NULL when the IdP has none */
-    apr_array_header_t *signing_algs;   /* listed and supported by us */
-    int token_auth_post;                /* use client_secret_post */
-    int pkce_listed;                    /* S256 advertised (informational) */
-} rxa_metadata_t;
-
-/* <issuer without a trailing slash>/.well-known/openid-configuration */
-const char *rxa_discovery_url(apr_pool_t *pool, const char *issuer);
-
-/* Whether a published issuer is the configured one: equal but for one
- * trailing slash, where {tenantid} in PUBLISHED stands for one path segment
- * of CONFIGURED. */
-int rxa_issuer_matches(const char *configured, const char *published);
-
-/* Parse and check a discovery document fetched for CONFIGURED_ISSUER. */
-apr_status_t rxa_metadata_parse(apr_pool_t *pool,
-                                const char *configured_issuer,
-                                const char *body, apr_size_t len,
-                                rxa_metadata_t **pmd, const char **perr);
+#include "rxa_metadata.h"
 
 /* What one successful discovery produced; immutable once published. */
 typedef struct rxa_issuer_snap {
@@ -54,13 +25,27 @@ typedef struct rxa_issuer_snap {
                                          * reused: what caches compare */
 } rxa_issuer_snap_t;
 
+#define RXA_ISSUER_ERR_MAX 1024
+
 /* One distinct issuer, shared by every provider (in every vhost) naming it. */
 typedef struct rxa_issuer {
     const char *url;                    /* configured issuer */
     const char *ca_file;
     long timeout_ms;
-    void *volatile snap;                /* rxa_issuer_snap_t *, atomic */
-    apr_pool_t *pool;                   /* snapshots live here */
+    /* rxa_issuer_snap_t *: the current snapshot, on which the issuer holds
+     * one reference. Each snapshot lives in a pool of its own, destroyed
+     * when its last holder lets go. */
+    void *volatile snap;
+    /* Copies of what callers that only compare snapshots need, read with
+     * no lock and no reference: the current snapshot's serial (0: none)
+     * and its key generation, and when it falls due for a refresh. */
+    volatile apr_uint64_t cur_serial;
+    volatile apr_uint32_t cur_key_gen;
+    volatile apr_time_t cur_due;
+    /* Held for an instant: to replace snap, to take a reference on it, and
+     * around last_err. */
+    apr_thread_mutex_t *snap_lock;
+    apr_pool_t *pool;                   /* parent of the fetches' scratch pools */
     apr_thread_mutex_t *lock;           /* one fetcher at a time */
     apr_time_t next_try;                /* when a failed fetch is retried */
     apr_time_t keys_tried;              /* last unknown-kid refetch */
@@ -70,21 +55,21 @@ typedef struct rxa_issuer {
     volatile apr_uint32_t *key_gen;
     apr_uint32_t key_gen_private;
     apr_interval_time_t backoff;
-    const char *last_err;               /* tagged, for the error page log */
-    /* Waiting for the background fetcher; under its lock. */
-    int queued;
-    struct rxa_issuer *queue_next;
+    char last_err[RXA_ISSUER_ERR_MAX];  /* tagged, for the error page log;
+                                         * empty when usable or not tried */
+    rxa_fetch_job_t job;                /* for the background fetcher */
 } rxa_issuer_t;
 
 #define RXA_BACKOFF_MIN apr_time_from_sec(2)
 #define RXA_BACKOFF_MAX apr_time_from_sec(300)
-/* SPEC 2: metadata refreshed every 24 h, the key set every hour, and at
- * once, but at most this often, when a token names an unknown kid. */
+/* Metadata is refreshed every 24 h, the key set every hour, and at once,
+ * but at most this often, when a token names an unknown kid. */
 #define RXA_METADATA_MAX_AGE apr_time_from_sec(24 * 3600)
 #define RXA_JWKS_MAX_AGE apr_time_from_sec(3600)
 #define RXA_JWKS_MIN_INTERVAL apr_time_from_sec(10)
 
-/* A new issuer whose memory lives until PCONF is cleared. */
+/* A new issuer whose memory lives until PCONF is cleared; a snapshot
+ * still held then goes when its last holder lets go. */
 rxa_issuer_t *rxa_issuer_create(apr_pool_t *pconf, const char *url,
                                 const char *ca_file, long timeout_ms);
 
@@ -109,14 +94,13 @@ int rxa_issuers_discover(apr_pool_t *ptemp, rxa_issuer_t *const *issuers,
 rxa_issuer_snap_t *rxa_issuer_get(rxa_issuer_t *iss, apr_time_t now,
                                   apr_pool_t *holder);
 
-/* Start this process's background fetcher: one thread that does the
- * retries and periodic refreshes rxa_issuer_get asks for, so no caller
- * waits for a provider. Still fetched by the caller, which needs the
- * answer: the key set when a token names an unknown kid, or when another
- * process has announced a new one. Clearing POOL stops the fetcher: a
- * fetch in flight is cancelled (RXA01106) and the thread joined. One per
- * process. */
-apr_status_t rxa_issuers_fetch_in_background(apr_pool_t *pool);
+/* The serial of ISS's current snapshot, for a caller that only compares it
+ * with one it remembers: while that snapshot is usable and not due for a
+ * refresh, read without a lock or a reference (the request path's cost);
+ * otherwise what rxa_issuer_get with HOLDER makes of it. 0 while ISS is
+ * unavailable. */
+apr_uint64_t rxa_issuer_serial(rxa_issuer_t *iss, apr_time_t now,
+                               apr_pool_t *holder);
 
 /* Why ISS is not usable, copied into POOL (NULL when it is, or has not been
  * tried yet). Safe while the fetcher may change it. */
@@ -127,5 +111,8 @@ const char *rxa_issuer_last_error(rxa_issuer_t *iss, apr_pool_t *pool);
  * verify with (the new one, or the current one when throttled or failed). */
 rxa_issuer_snap_t *rxa_issuer_refresh_keys(rxa_issuer_t *iss, apr_time_t now,
                                            apr_pool_t *holder);
+
+/* How many snapshots are alive in this process (for tests). */
+apr_uint32_t rxa_issuer_snaps_alive(void);
 
 #endif

@@ -1,14 +1,10 @@
-/* Unit tests: discovery documents (SPEC section 2), including every real
- * provider's document in ../shared/testdata/wellknown/. */
-#include <apr_atomic.h>
-#include <apr_network_io.h>
+/* Unit tests: discovery documents, including every real provider's
+ * document in the test data's wellknown/ directory. */
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
-#include <apr_thread_proc.h>
 
 #include "rxa_test.h"
-#include "rxa_discovery.h"
 #include "rxa_json.h"
+#include "rxa_metadata.h"
 
 static const char *const real_providers[] = {
     "apple", "battle-net", "discord", "docker", "dropbox", "entra-common",
@@ -176,223 +172,6 @@ START_TEST(loopback_http_allowed)
 }
 END_TEST
 
-/* An issuer at a port that accepts connections and never answers. */
-static rxa_issuer_t *silent_issuer(long timeout_ms)
-{
-    apr_socket_t *sock;
-    apr_sockaddr_t *sa;
-
-    ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0,
-                                           rxa_test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_create(&sock, APR_INET, SOCK_STREAM,
-                                       APR_PROTO_TCP, rxa_test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_bind(sock, sa), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_listen(sock, 8), APR_SUCCESS);  /* never accepted */
-    ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, sock), APR_SUCCESS);
-    return rxa_issuer_create(rxa_test_pool,
-                             apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d",
-                                          (int)sa->port), NULL, timeout_ms);
-}
-
-/* A provider that accepts the connection and never answers: the back-off
- * counts from the end of the attempt, so the next try is not due the moment
- * the timeout has passed (a request would then wait the timeout out too). */
-START_TEST(backoff_counts_from_the_attempts_end)
-{
-    const long timeout_ms = 300;
-    apr_time_t now = apr_time_now();
-    rxa_issuer_t *iss = silent_issuer(timeout_ms);
-
-    ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 1);
-    ck_assert_ptr_null(iss->snap);
-    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
-    ck_assert(iss->next_try >= now + apr_time_from_msec(timeout_ms)
-              + RXA_BACKOFF_MIN);
-    ck_assert(iss->backoff == 2 * RXA_BACKOFF_MIN);
-}
-END_TEST
-
-/* With the background fetcher, no caller waits for a provider: the one
- * that finds the retry due asks the fetcher and returns at once, and
- * stopping the fetcher cancels the fetch in flight. */
-START_TEST(background_fetcher_keeps_callers_from_waiting)
-{
-    rxa_issuer_t *iss = silent_issuer(20000);
-    apr_time_t t0, deadline;
-    apr_pool_t *fp;
-
-    apr_pool_create(&fp, rxa_test_pool);
-    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
-    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_EEXIST);
-
-    t0 = apr_time_now();
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));   /* asked once */
-    ck_assert(apr_time_now() - t0 < apr_time_from_msec(500));
-
-    /* the fetcher takes the issuer's lock for its fetch */
-    deadline = apr_time_now() + apr_time_from_sec(5);
-    while (apr_thread_mutex_trylock(iss->lock) == APR_SUCCESS) {
-        apr_thread_mutex_unlock(iss->lock);
-        ck_assert(apr_time_now() < deadline);
-        apr_sleep(apr_time_from_msec(5));
-    }
-    ck_assert_ptr_null(rxa_issuer_get(iss, apr_time_now(), NULL));  /* busy: NULL */
-
-    t0 = apr_time_now();
-    apr_pool_destroy(fp);
-    ck_assert(apr_time_now() - t0 < apr_time_from_msec(1000));
-    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA01106"));
-    ck_assert_ptr_null(iss->snap);
-    ck_assert(!iss->queued);
-
-    /* without it, the caller fetches (and may start another fetcher) */
-    iss->next_try = 0;
-    iss->timeout_ms = 200;
-    t0 = apr_time_now();
-    ck_assert_ptr_null(rxa_issuer_get(iss, t0, NULL));
-    ck_assert(apr_time_now() - t0 >= apr_time_from_msec(150));
-    ck_assert_ptr_nonnull(strstr(iss->last_err, "RXA02108"));
-    apr_pool_create(&fp, rxa_test_pool);
-    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
-    apr_pool_destroy(fp);
-}
-END_TEST
-
-/* A provider in a thread on a loopback port: it answers its discovery
- * document and an (empty) key set, and counts each. */
-typedef struct mini_idp {
-    apr_socket_t *sock;
-    const char *issuer;
-    volatile apr_uint32_t discovery, jwks;
-} mini_idp_t;
-
-static void *APR_THREAD_FUNC mini_idp_serve(apr_thread_t *thread, void *data)
-{
-    mini_idp_t *m = data;
-    apr_pool_t *p;
-
-    apr_pool_create(&p, NULL);
-    for (;;) {
-        apr_socket_t *c;
-        apr_size_t len = 4095;
-        char *req = apr_palloc(p, len + 1);
-        const char *body = NULL, *answer;
-
-        if (apr_socket_accept(&c, m->sock, p) != APR_SUCCESS)
-            break;
-        if (apr_socket_recv(c, req, &len) == APR_SUCCESS) {
-            req[len] = '\0';
-            if (!strncmp(req, "GET /.well-known/openid-configuration ", 38)) {
-                apr_atomic_inc32(&m->discovery);
-                body = apr_psprintf(p, "{\"issuer\":\"%s\",\"authorization_"
-                                    "endpoint\":\"%s/auth\",\"token_endpoint"
-                                    "\":\"%s/token\",\"jwks_uri\":\"%s/jwks\"}",
-                                    m->issuer, m->issuer, m->issuer, m->issuer);
-            }
-            else if (!strncmp(req, "GET /jwks ", 10)) {
-                apr_atomic_inc32(&m->jwks);
-                body = "{\"keys\":[]}";
-            }
-            answer = body
-                ? apr_psprintf(p, "HTTP/1.1 200 OK\r\nContent-Type: "
-                               "application/json\r\nContent-Length: %d\r\n"
-                               "Connection: close\r\n\r\n%s",
-                               (int)strlen(body), body)
-                : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
-                  "Connection: close\r\n\r\n";
-            len = strlen(answer);
-            apr_socket_send(c, answer, &len);
-        }
-        apr_socket_close(c);
-        apr_pool_clear(p);
-    }
-    apr_pool_destroy(p);
-    (void)thread;
-    return NULL;   /* not apr_thread_exit: ASan then unwinds no frame */
-}
-
-static apr_thread_t *mini_idp_start(mini_idp_t *m)
-{
-    apr_sockaddr_t *sa;
-    apr_thread_t *t;
-
-    memset(m, 0, sizeof(*m));
-    ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0,
-                                           rxa_test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_create(&m->sock, APR_INET, SOCK_STREAM,
-                                       APR_PROTO_TCP, rxa_test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_bind(m->sock, sa), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_listen(m->sock, 8), APR_SUCCESS);
-    ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, m->sock), APR_SUCCESS);
-    m->issuer = apr_psprintf(rxa_test_pool, "http://127.0.0.1:%d", (int)sa->port);
-    ck_assert_int_eq(apr_thread_create(&t, NULL, mini_idp_serve, m,
-                                       rxa_test_pool), APR_SUCCESS);
-    return t;
-}
-
-/* Wait (at most 5 s) until ISS publishes a snapshot other than OLD. */
-static rxa_issuer_snap_t *wait_for_new_snap(rxa_issuer_t *iss,
-                                            const rxa_issuer_snap_t *old)
-{
-    apr_time_t deadline = apr_time_now() + apr_time_from_sec(5);
-    rxa_issuer_snap_t *snap;
-
-    while ((snap = __atomic_load_n(&iss->snap, __ATOMIC_ACQUIRE)) == old) {
-        ck_assert(apr_time_now() < deadline);
-        apr_sleep(apr_time_from_msec(5));
-    }
-    return snap;
-}
-
-/* SPEC 2: the key set is fetched again after an hour and the metadata
- * after a day; with the fetcher, in its thread, while callers go on with
- * the snapshot they have. */
-START_TEST(periodic_refresh_in_the_fetcher)
-{
-    mini_idp_t m;
-    apr_thread_t *server = mini_idp_start(&m);
-    apr_time_t now = apr_time_now();
-    rxa_issuer_t *iss = rxa_issuer_create(rxa_test_pool, m.issuer, NULL, 2000);
-    rxa_issuer_snap_t *snap, *fresh;
-    apr_status_t rv;
-    apr_pool_t *fp;
-
-    ck_assert_int_eq(rxa_issuers_discover(rxa_test_pool, &iss, 1, now), 0);
-    snap = rxa_issuer_get(iss, now, NULL);
-    ck_assert_ptr_nonnull(snap);
-    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 1);
-    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 1);
-    apr_pool_create(&fp, rxa_test_pool);
-    ck_assert_int_eq(rxa_issuers_fetch_in_background(fp), APR_SUCCESS);
-
-    /* not due yet: nothing fetched */
-    ck_assert_ptr_eq(rxa_issuer_get(iss, now + RXA_JWKS_MAX_AGE / 2, NULL), snap);
-
-    /* an hour old: the key set alone, fetched by the fetcher */
-    snap->keys_fetched -= RXA_JWKS_MAX_AGE;
-    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now(), NULL), snap);
-    fresh = wait_for_new_snap(iss, snap);
-    ck_assert(fresh->keys_fetched > snap->keys_fetched);
-    ck_assert_ptr_eq(fresh->md, snap->md);
-    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 1);
-    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 2);
-
-    /* a day old: the metadata and the key set */
-    snap = fresh;
-    snap->fetched -= RXA_METADATA_MAX_AGE;
-    ck_assert_ptr_eq(rxa_issuer_get(iss, apr_time_now(), NULL), snap);
-    fresh = wait_for_new_snap(iss, snap);
-    ck_assert(fresh->fetched > snap->fetched);
-    ck_assert_int_eq(apr_atomic_read32(&m.discovery), 2);
-    ck_assert_int_eq(apr_atomic_read32(&m.jwks), 3);
-
-    apr_pool_destroy(fp);
-    apr_socket_shutdown(m.sock, APR_SHUTDOWN_READWRITE);
-    apr_thread_join(&rv, server);
-}
-END_TEST
-
 START_TEST(size_and_depth_limits)
 {
     apr_pool_t *p = rxa_test_pool;
@@ -423,7 +202,7 @@ START_TEST(size_and_depth_limits)
 }
 END_TEST
 
-/* Every real provider's published document loads (SPEC 2). */
+/* Every real provider's published document loads. */
 START_TEST(real_provider_documents)
 {
     apr_pool_t *p = rxa_test_pool;
@@ -437,7 +216,7 @@ START_TEST(real_provider_documents)
     const char *err = NULL, *published;
 
     if (!path) {
-        fprintf(stderr, "# SKIP %s: ../shared/testdata/wellknown absent\n", name);
+        fprintf(stderr, "# SKIP %s: no wellknown/ in the test data\n", name);
         return;
     }
     doc = rxa_test_slurp(p, path, &len);
@@ -474,8 +253,8 @@ END_TEST
 
 static Suite *make_suite(void)
 {
-    Suite *s = suite_create("discovery");
-    TCase *tc = rxa_tcase("discovery");
+    Suite *s = suite_create("metadata");
+    TCase *tc = rxa_tcase("metadata");
     int n = 0;
 
     while (real_providers[n])
@@ -487,9 +266,6 @@ static Suite *make_suite(void)
     tcase_add_test(tc, token_auth_method);
     tcase_add_test(tc, bad_documents);
     tcase_add_test(tc, loopback_http_allowed);
-    tcase_add_test(tc, backoff_counts_from_the_attempts_end);
-    tcase_add_test(tc, background_fetcher_keeps_callers_from_waiting);
-    tcase_add_test(tc, periodic_refresh_in_the_fetcher);
     tcase_add_test(tc, size_and_depth_limits);
     tcase_add_loop_test(tc, real_provider_documents, 0, n);
     suite_add_tcase(s, tc);
