@@ -77,7 +77,7 @@ static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
     apr_status_t rv;
 
     rxa_tokens_child_init(pchild);
-    rxa_authn_child_init(pchild, s);
+    rxa_identity_child_init(pchild, s);
     /* Retries and periodic refreshes of the issuers happen in a thread of
      * their own, so no request waits for a provider that is slow or down. */
     for (v = s; v; v = v->next) {
@@ -102,8 +102,8 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_post_config(rxa_post_config_version, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_open_logs(rxa_audit_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
-    /* the memo of identities per client connection (authn.c) */
-    ap_hook_pre_connection(rxa_authn_pre_connection, NULL, NULL,
+    /* the memo of identities per client connection (identity.c) */
+    ap_hook_pre_connection(rxa_identity_pre_connection, NULL, NULL,
                            APR_HOOK_MIDDLE);
     /* before anything else sees the request, and on every request */
     ap_hook_post_read_request(rxa_scrub_headers, NULL, NULL,

@@ -28,6 +28,10 @@ json_t *rxa_json_parse_object(apr_pool_t *pool, const char *buf,
 /* Tie an owned reference to POOL: json_decref runs at cleanup. */
 json_t *rxa_json_pool_own(apr_pool_t *pool, json_t *json);
 
+/* V as JSON text (json_dumps with FLAGS) in POOL; NULL when V is NULL or
+ * the dump fails (out of memory). */
+char *rxa_json_text(apr_pool_t *pool, const json_t *v, size_t flags);
+
 /* The string member KEY of OBJ, or NULL when absent or not a string. */
 const char *rxa_json_get_str(const json_t *obj, const char *key);
 

@@ -11,6 +11,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "rxa_session.h"
+
 #define RXA_GENERIC_PROVIDER "generic"
 #define RXA_DEFAULT_SCOPES "openid email profile"
 #define RXA_PROVIDER_NAME_MAX 32
@@ -43,7 +45,7 @@ typedef struct rxa_provider {
     struct rxa_issuer *iss;         /* discovery state, set by the module */
     /* the four session cookie names, by rxa_cookie_kind_t: made once
      * here, read on every request */
-    const char *cookie_names[4];
+    const char *cookie_names[RXA_CK_COUNT];
 } rxa_provider_t;
 
 typedef const char *rxa_getenv_fn(const void *baton, const char *name);
@@ -77,9 +79,9 @@ int rxa_providers_env_present(rxa_getenv_fn *getenv_fn, const void *baton);
 rxa_provider_t *rxa_provider_find(const apr_array_header_t *providers,
                                   const char *name);
 
-/* Check a list of cookie secrets (SPEC 2): at least one, each of at least
- * RXA_COOKIE_SECRET_MIN bytes. Returns NULL or the message to show. */
-#define RXA_COOKIE_SECRET_MIN 32
+/* Check a list of cookie secrets: at least one, each of at least
+ * RXA_SEAL_MIN_SECRET bytes (rxa_seal.h). Returns NULL or the message to
+ * show. */
 const char *rxa_cookie_secrets_check(apr_pool_t *pool,
                                      const apr_array_header_t *secrets);
 

@@ -17,8 +17,6 @@ typedef enum {
     RXA_CK_COUNT
 } rxa_cookie_kind_t;
 
-#define RXA_COOKIE_MAX_AGE 604800   /* 7 days, SPEC 5 */
-
 typedef struct rxa_session {
     const char *provider;
     const char *sid;                /* the sign-in these cookies belong to */

@@ -1,8 +1,7 @@
-/* Who is this request? check_authn for AuthType ReflexOIDC: the four
- * cookies opened and checked (SPEC 5, 6), REMOTE_USER, the identity headers
- * and variables (SPEC 7); the request origin (SPEC 9); and the scrubbing of
- * every incoming X-Reflex-* header. */
-#include <apr_atomic.h>
+/* check_authn for AuthType ReflexOIDC: the signed-in user (identity.c)
+ * becomes REMOTE_USER and the identity headers and variables, or the
+ * request is sent to sign in; the request origin the browser sees; and
+ * the scrubbing of every incoming X-Reflex-* header. */
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -10,17 +9,14 @@
 #include <http_request.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_cookie.h"
 #include "rxa_forwarded.h"
 #include "rxa_host.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_jws.h"
 #include "rxa_origin.h"
 #include "rxa_query.h"
 #include "rxa_redirect.h"
 #include "rxa_util.h"
-#include "rxa_vcache.h"
 
 /* --- the origin the browser sees ---------------------------------------------- */
 
@@ -40,6 +36,7 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
     rxa_origin_input_t in;
     rxa_origin_t out;
     const char *err = NULL;
+    apr_status_t rv;
 
     memset(&in, 0, sizeof(in));
     in.is_tls = !strcmp(ap_http_scheme(r), "https");
@@ -57,441 +54,14 @@ int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
         in.xf_host = apr_table_get(r->headers_in, "X-Forwarded-Host");
         in.xf_port = apr_table_get(r->headers_in, "X-Forwarded-Port");
     }
-    if (rxa_origin_compute(r->pool, &in, &out, &err) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00060: request "
+    if ((rv = rxa_origin_compute(r->pool, &in, &out, &err)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00060: request "
                       "refused: %s", err);
         return HTTP_BAD_REQUEST;
     }
     if (strcmp(out.scheme, "https") && !rxa_host_is_loopback(out.host))
         return rxa_page_https_required(r);
     *origin = out.origin;
-    return OK;
-}
-
-/* --- cookies ------------------------------------------------------------------- */
-
-/* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
- * when the request has none of them. */
-static apr_status_t session_values(request_rec *r, const rxa_provider_t *p,
-                                   const char *values[RXA_CK_COUNT])
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
-    apr_status_t st[RXA_CK_COUNT];
-    int k;
-
-    if (!header)
-        return APR_NOTFOUND;
-    /* A cookie that does not read (bad chunks, repeated, a header over
-     * the cookie layer's bound) may still be there, as debris to clear. */
-    if (rxa_cookie_get_chunked_set(r->pool, header, p->cookie_names,
-                                   RXA_CK_COUNT, values, st, &err)
-        != APR_SUCCESS)
-        return APR_SUCCESS;
-    for (k = 0; k < RXA_CK_COUNT; k++)
-        if (st[k] != APR_NOTFOUND)
-            return APR_SUCCESS;
-    return APR_NOTFOUND;
-}
-
-apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
-                              const rxa_provider_t *p, rxa_session_t **s)
-{
-    const char *values[RXA_CK_COUNT];
-    apr_status_t rv;
-
-    *s = NULL;
-    if (session_values(r, p, values) != APR_SUCCESS)
-        return APR_NOTFOUND;
-    rv = rxa_session_open(r->pool, sc->keyring, p->name, values, s);
-    return rv == APR_NOTFOUND ? APR_EINVAL : rv;
-}
-
-/* The Cookie header a browser would send back for the Set-Cookie lines in
- * OUT: "Cookie: " and "name=value; " for each that is not a deletion. */
-static apr_size_t returned_cookie_len(const apr_array_header_t *out)
-{
-    apr_size_t n = sizeof("Cookie: ") - 1, len;
-    int i;
-
-    for (i = 0; i < out->nelts; i++) {
-        const char *line = APR_ARRAY_IDX(out, i, const char *), *eq;
-        len = strcspn(line, ";");
-        eq = memchr(line, '=', len);
-        if (eq && eq + 1 < line + len)
-            n += len + 2;
-    }
-    return n;
-}
-
-apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                                     const rxa_session_t *s, const char **why)
-{
-    const char *values[RXA_CK_COUNT], *err;
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
-    apr_size_t len;
-    apr_status_t rv;
-    int k, i;
-
-    if ((rv = rxa_session_seal(r->pool, sc->keyring, s, values)) != APR_SUCCESS) {
-        *why = "RXA00064: the session could not be sealed";
-        return rv;
-    }
-    for (k = 0; k < RXA_CK_COUNT; k++) {
-        rv = rxa_cookie_set_chunked(r->pool,
-                                    rxa_session_cookie_name(r->pool, s->provider, k),
-                                    values[k], &rxa_cookie_auth_attrs, header,
-                                    out, &err);
-        if (rv != APR_SUCCESS) {
-            *why = apr_pstrcat(r->pool, "RXA00061: session cookie not set: ",
-                               err, NULL);
-            return APR_ENOSPC;  /* its checks pass for a sealed value */
-        }
-    }
-    /* Cookies httpd would refuse to read back would fail every later
-     * request with a 400: better an error page now (SPEC 5). */
-    if ((len = returned_cookie_len(out)) > (apr_size_t)r->server->limit_req_fieldsize) {
-        *why = apr_psprintf(r->pool, "RXA00110: the session cookies would make "
-                            "a Cookie header of %" APR_SIZE_T_FMT " bytes, over "
-                            "LimitRequestFieldSize (%d)", len,
-                            r->server->limit_req_fieldsize);
-        return APR_ENOSPC;
-    }
-    for (i = 0; i < out->nelts; i++)
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       APR_ARRAY_IDX(out, i, const char *));
-    return APR_SUCCESS;
-}
-
-void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p)
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie"), *err;
-    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(const char *));
-    int k, i;
-
-    for (k = 0; k < RXA_CK_COUNT; k++)
-        rxa_cookie_delete_chunked(r->pool, p->cookie_names[k],
-                                  &rxa_cookie_auth_attrs, header, out, &err);
-    for (i = 0; i < out->nelts; i++)
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       APR_ARRAY_IDX(out, i, const char *));
-}
-
-/* --- identity -------------------------------------------------------------------- */
-
-/* Cookie sets already opened and verified in this process (issue 8): the
- * unsealing and the ID token's signature and claims are checked once per
- * sign-in per process, not per request. */
-#define VCACHE_ENTRIES 1024
-/* Longest an entry is trusted without a fresh check: bounds how late a
- * change in userinfo (cached 30 min itself) or the clock is noticed. */
-#define VCACHE_TTL 300
-
-static rxa_vcache_t *vcache;
-
-/* The identities last found on a connection: a browser sends the same
- * Cookie header with every request of a keep-alive connection, so a header
- * byte for byte one remembered, for the same server, before the cache
- * entry's end and under the same issuer snapshot, is the same identity,
- * without parsing the cookies or taking the cache's lock.
- *
- * The memo belongs to the client's connection: with HTTP/2 each stream is
- * a secondary connection of its own, new for every request, so the memo
- * is kept on its master. Streams of one master run at once in different
- * threads, and a worker thread must not allocate from the master's pool
- * nor register cleanups there; so the memo is made in pre_connection, in
- * the connection's own thread, with the cleanup that ends it. Its entries
- * are immutable once published (a compare-and-swap onto a list), each in
- * an unmanaged pool of its own holding its cache reference and header
- * values, destroyed only with the connection: a request still being
- * logged may use them after another has begun. So a connection gets at
- * most MEMO_MAX of them (cookies change at a refresh, rarely more). */
-#define MEMO_MAX 4
-
-typedef struct memo_entry {
-    const struct memo_entry *next;
-    apr_pool_t *pool;
-    const rxa_srv_conf_t *sc;
-    const char *header;
-    apr_size_t hlen;
-    apr_uint64_t serial;        /* of the issuer snapshot it was made under */
-    apr_int64_t valid_until;
-    rxa_identity_t who;
-} memo_entry_t;
-
-typedef struct conn_memo {
-    volatile void *head;        /* the newest memo_entry_t */
-    volatile apr_uint32_t made; /* entries begun on this connection */
-} conn_memo_t;
-
-static apr_status_t memo_end(void *data)
-{
-    conn_memo_t *m = data;
-    const memo_entry_t *e = apr_atomic_casptr(&m->head, NULL, NULL), *next;
-
-    for (; e; e = next) {
-        next = e->next;
-        apr_pool_destroy(e->pool);
-    }
-    return APR_SUCCESS;
-}
-
-int rxa_authn_pre_connection(conn_rec *c, void *csd)
-{
-    conn_memo_t *m;
-
-    (void)csd;
-    if (c->master)
-        return DECLINED;
-    m = apr_pcalloc(c->pool, sizeof(*m));
-    ap_set_module_config(c->conn_config, &reflex_auth_module, m);
-    apr_pool_cleanup_register(c->pool, m, memo_end, apr_pool_cleanup_null);
-    return DECLINED;
-}
-
-void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s)
-{
-    apr_status_t rv = rxa_vcache_create(pchild, VCACHE_ENTRIES, &vcache);
-
-    if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "RXA00103: no cache of "
-                     "verified sessions in this process; every request is "
-                     "verified in full");
-}
-
-/* The cache key: the provider and the four values exactly as sent. */
-static const char *session_key(apr_pool_t *pool, const rxa_provider_t *p,
-                               const char *const values[RXA_CK_COUNT],
-                               apr_size_t *klen)
-{
-    apr_size_t len[RXA_CK_COUNT], plen = strlen(p->name), n = plen;
-    char *key, *at;
-    int k;
-
-    for (k = 0; k < RXA_CK_COUNT; k++)
-        n += 1 + (len[k] = values[k] ? strlen(values[k]) : 0);
-    at = key = apr_palloc(pool, n);
-    memcpy(at, p->name, plen);
-    at += plen;
-    for (k = 0; k < RXA_CK_COUNT; k++) {
-        *at++ = '\n';          /* in no cookie value, nor a provider name */
-        memcpy(at, values[k] ? values[k] : "", len[k]);
-        at += len[k];
-    }
-    *klen = n;
-    return key;
-}
-
-/* Until when a verified session may be taken from the cache. */
-static apr_int64_t vcache_until(const rxa_srv_conf_t *sc,
-                                const rxa_session_t *s, json_t *claims,
-                                apr_int64_t now)
-{
-    json_t *exp = json_object_get(claims, "exp");
-    apr_int64_t until = s->expires_at - RXA_REFRESH_MARGIN;
-
-    if (json_is_integer(exp)
-        && json_integer_value(exp) + apr_time_sec(sc->clock_skew) < until)
-        until = json_integer_value(exp) + apr_time_sec(sc->clock_skew);
-    return until < now + VCACHE_TTL ? until : now + VCACHE_TTL;
-}
-
-static const char *const *identity_exports(apr_pool_t *pool,
-                                           const rxa_identity_t *who);
-
-/* R's client connection: the master of an HTTP/2 stream. */
-static conn_rec *memo_conn(request_rec *r)
-{
-    return r->connection->master ? r->connection->master : r->connection;
-}
-
-/* Whether E was made under its issuer's current snapshot. */
-static int memo_snapshot_holds(request_rec *r, const memo_entry_t *e)
-{
-    return rxa_issuer_serial(e->who.provider->iss, apr_time_now(), r->pool)
-        == e->serial;
-}
-
-/* An entry of R's connection memo that holds for R; copied into WHO. */
-static int memo_get(request_rec *r, const rxa_srv_conf_t *sc, apr_int64_t now,
-                    rxa_identity_t *who)
-{
-    conn_memo_t *m = ap_get_module_config(memo_conn(r)->conn_config,
-                                          &reflex_auth_module);
-    const memo_entry_t *e;
-    const char *header;
-    apr_size_t hlen;
-
-    if (!m || !(e = apr_atomic_casptr(&m->head, NULL, NULL))
-        || !(header = apr_table_get(r->headers_in, "Cookie")))
-        return 0;
-    hlen = strlen(header);
-    for (; e; e = e->next) {
-        if (e->sc == sc && now < e->valid_until && e->hlen == hlen
-            && !memcmp(header, e->header, hlen)
-            && memo_snapshot_holds(r, e)) {
-            *who = e->who;
-            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00220: "
-                          "identity from the memo of the connection from "
-                          "%pI", memo_conn(r)->client_addr);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* After a cache hit for KEY: remember it for R's connection, with a
- * reference of the memo's own. */
-static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
-                     const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
-                     const char *key, apr_size_t klen, apr_int64_t now)
-{
-    conn_memo_t *m = ap_get_module_config(memo_conn(r)->conn_config,
-                                          &reflex_auth_module);
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    const rxa_session_t *s;
-    memo_entry_t *e;
-    apr_pool_t *pool;
-    json_t *claims;
-    apr_int64_t until;
-    void *head;
-
-    if (!m || !header || apr_atomic_inc32(&m->made) >= MEMO_MAX
-        || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS)
-        return;
-    if (!rxa_vcache_get(vcache, pool, key, klen, snap->serial, now, &s,
-                        &claims, &until)) {
-        apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
-        return;
-    }
-    e = apr_pcalloc(pool, sizeof(*e));
-    e->pool = pool;
-    e->sc = sc;
-    e->hlen = strlen(header);
-    e->header = apr_pmemdup(pool, header, e->hlen);
-    e->serial = snap->serial;
-    e->valid_until = until;
-    e->who.session = s;
-    e->who.provider = p;
-    e->who.claims = claims;
-    e->who.sub = rxa_json_get_str(claims, "sub");
-    e->who.exported = identity_exports(pool, &e->who);
-    /* published whole: readers see the entry with every field set */
-    do {
-        head = apr_atomic_casptr(&m->head, NULL, NULL);
-        e->next = head;
-    } while (apr_atomic_casptr(&m->head, e, head) != head);
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00221: identity "
-                  "remembered for the connection from %pI",
-                  memo_conn(r)->client_addr);
-}
-
-/* The signed-in identity of this request, if any; cookies that fail are
- * cleared (SPEC 6). Cached on the request. */
-int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
-                 rxa_identity_t **who)
-{
-    rxa_identity_t *cached = ap_get_module_config(r->request_config,
-                                                  &reflex_auth_module);
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    int i;
-
-    if (cached) {
-        *who = cached->session ? cached : NULL;
-        return OK;
-    }
-    cached = apr_pcalloc(r->pool, sizeof(*cached));
-    ap_set_module_config(r->request_config, &reflex_auth_module, cached);
-    *who = NULL;
-    if (memo_get(r, sc, now, cached)) {
-        *who = cached;
-        return OK;
-    }
-    for (i = 0; i < sc->providers->nelts; i++) {
-        rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        rxa_issuer_snap_t *snap;
-        rxa_session_t *s;
-        const rxa_session_t *hit;
-        const char *values[RXA_CK_COUNT], *key, *why = NULL;
-        apr_size_t klen;
-        rxa_audit_reason_e reason = RXA_AUDIT_R_TOKENS_INVALID;
-        apr_status_t rv = session_values(r, p, values);
-        int refreshed = 0;
-        json_t *claims = NULL;
-
-        if (rv == APR_NOTFOUND)
-            continue;
-        key = session_key(r->pool, p, values, &klen);
-        if (vcache && (snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool))
-            && rxa_vcache_get(vcache, r->pool, key, klen, snap->serial, now,
-                              &hit, &claims, NULL)) {
-            cached->session = hit;
-            cached->provider = p;
-            cached->claims = claims;
-            cached->sub = rxa_json_get_str(claims, "sub");
-            *who = cached;
-            memo_put(r, sc, p, snap, key, klen, now);
-            return OK;
-        }
-        rv = rxa_session_open(r->pool, sc->keyring, p->name, values, &s);
-        if (rv != APR_SUCCESS) {
-            why = "cookies do not open or belong to different sign-ins";
-            reason = RXA_AUDIT_R_STALE_COOKIES;
-        }
-        else if (!(snap = rxa_issuer_get(p->iss, apr_time_now(), r->pool)))
-            return HTTP_SERVICE_UNAVAILABLE;
-        else if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
-            /* about to expire, or already has: refresh (SPEC 5) */
-            rxa_session_t *fresh;
-            if (!(why = rxa_refresh(r, sc, p, snap, s, &fresh))) {
-                s = fresh;
-                refreshed = 1;
-            }
-            else
-                reason = RXA_AUDIT_R_REFRESH_FAILED;
-        }
-        else if (s->expires_at <= now) {
-            why = "the access token has expired and there is no refresh token";
-            reason = RXA_AUDIT_R_ACCESS_TOKEN_EXPIRED;
-        }
-        if (!why && (claims = rxa_id_token_verify(r, sc, p, snap, s->id_token,
-                                                  NULL, NULL, &why))
-            && refreshed && rxa_session_set_cookies(r, sc, s, &why) != APR_SUCCESS) {
-            /* the new tokens verify but do not fit in cookies: sign-in
-             * again ends on the callback's error page, not in a loop */
-            claims = NULL;
-            reason = RXA_AUDIT_R_COOKIES_TOO_LARGE;
-        }
-        if (!why && claims) {
-            /* userinfo adds what the ID token lacks (SPEC 8) */
-            json_t *info = rxa_userinfo_claims(r, sc, p, snap, s,
-                                               rxa_json_get_str(claims, "sub"));
-            if (info) {
-                claims = json_deep_copy(claims);
-                rxa_json_pool_own(r->pool, claims);
-                json_object_update_missing(claims, info);
-            }
-            /* Not after a refresh: these cookie bytes are the old ones,
-             * and the browser gets new ones with this answer. */
-            if (vcache && !refreshed)
-                rxa_vcache_put(vcache, key, klen, snap->serial, now,
-                               vcache_until(sc, s, claims, now), s, claims);
-            cached->session = s;
-            cached->provider = p;
-            cached->claims = claims;
-            cached->sub = rxa_json_get_str(claims, "sub");
-            cached->cookies_set = refreshed;
-            *who = cached;
-            return OK;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00062: provider %s: "
-                      "session cookies treated as absent and cleared: %s",
-                      p->name, why);
-        rxa_audit(r, RXA_AUDIT_SESSION_EXPIRED, RXA_AUDIT_FAILURE, reason,
-                  p->name, NULL, NULL);
-        rxa_session_clear_cookies(r, sc, p);
-    }
     return OK;
 }
 
@@ -513,11 +83,8 @@ static const char *claim_text(apr_pool_t *pool, const json_t *v)
 
     if (json_is_string(v))
         out = json_string_value(v);
-    else if (json_is_integer(v) || json_is_boolean(v) || json_is_real(v)) {
-        char *t = json_dumps(v, JSON_ENCODE_ANY);
-        out = apr_pstrdup(pool, t);
-        free(t);
-    }
+    else if (json_is_integer(v) || json_is_boolean(v) || json_is_real(v))
+        out = rxa_json_text(pool, v, JSON_ENCODE_ANY);
     else if (json_is_array(v)) {
         apr_array_header_t *parts = apr_array_make(pool, 4, sizeof(char *));
         size_t i;
@@ -544,9 +111,8 @@ static const struct { const char *claim, *header, *env; } export_map[] = {
 #define EXPORT_SUB 0
 #define EXPORT_N (sizeof(export_map) / sizeof(export_map[0]))
 
-/* The values of export_map for WHO, from POOL; NULL for a claim it lacks. */
-static const char *const *identity_exports(apr_pool_t *pool,
-                                           const rxa_identity_t *who)
+const char *const *rxa_identity_exports(apr_pool_t *pool,
+                                        const rxa_identity_t *who)
 {
     const char **v = apr_palloc(pool, sizeof(*v) * EXPORT_N);
     apr_size_t i;
@@ -567,7 +133,7 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
     void (*put)(apr_table_t *, const char *, const char *) =
         r->main || r->prev ? apr_table_setn : apr_table_addn;
     const char *const *v = who->exported ? who->exported
-                                         : identity_exports(r->pool, who);
+                                         : rxa_identity_exports(r->pool, who);
     apr_size_t i;
 
     for (i = 0; i < EXPORT_N; i++) {
@@ -623,23 +189,26 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
         ? "/" : r->unparsed_uri;
     const char *login = apr_pstrcat(r->pool, sc->login_path, "?redirect_to=",
                                     rxa_url_encode(r->pool, back), NULL);
+    json_t *body;
+    char *text;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (request_is_navigation(r)) {
         apr_table_setn(r->headers_out, "Location", login);
         return HTTP_MOVED_TEMPORARILY;
     }
+    body = rxa_json_pool_own(r->pool, json_pack("{s:b, s:s}", "authenticated",
+                                                 0, "login_url", login));
+    if (!(text = rxa_json_text(r->pool, body, JSON_COMPACT))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, "RXA00143: the "
+                      "401 answer's JSON body could not be made");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", RXA_AUTH_TYPE);
     r->status = HTTP_UNAUTHORIZED;
     ap_set_content_type(r, "application/json");
-    if (!r->header_only) {
-        json_t *body = json_pack("{s:b, s:s}", "authenticated", 0,
-                                 "login_url", login);
-        char *text = json_dumps(body, JSON_COMPACT);
+    if (!r->header_only)
         ap_rputs(text, r);
-        free(text);
-        json_decref(body);
-    }
     return DONE;
 }
 
@@ -698,11 +267,12 @@ int rxa_check_authn(request_rec *r)
     if (!who)
         return unauthenticated(r, sc);
     claim = rxa_dir_conf(r)->remote_user_claim;
-    if (who->exported && (!claim || !strcmp(claim, export_map[EXPORT_SUB].claim)))
+    if (!claim)
+        claim = RXA_DEFAULT_REMOTE_USER_CLAIM;
+    if (who->exported && !strcmp(claim, export_map[EXPORT_SUB].claim))
         user = who->exported[EXPORT_SUB];
     else
-        user = claim_text(r->pool, json_object_get(who->claims, claim ? claim
-                                                   : RXA_DEFAULT_REMOTE_USER_CLAIM));
+        user = claim_text(r->pool, json_object_get(who->claims, claim));
     if (!user || !*user) {
         id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "

@@ -3,6 +3,7 @@
  * forbidden page with 403. */
 #include <apr_strings.h>
 #include <http_core.h>
+#include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
 
@@ -31,26 +32,83 @@ static const char *parse_provider_line(cmd_parms *cmd, const char *line,
 
 static const rxa_identity_t *request_identity(request_rec *r)
 {
-    const rxa_identity_t *who = ap_get_module_config(r->request_config,
-                                                     &reflex_auth_module);
-    return who && who->session ? who : NULL;
+    const rxa_request_state_t *st = ap_get_module_config(r->request_config,
+                                                         &reflex_auth_module);
+    return st && st->who && st->who->session ? st->who : NULL;
 }
 
-/* mod_authz_core answers an authenticated user it denies with 401 (so
+/* A failing line is not yet the request's answer: under <RequireAny>
+ * another line may still let the user in, and mod_authz_core tells no
+ * module its final result. So the line notes on the request why it
+ * failed (WHAT: the claim or the provider, for the error log), and
+ * deny_log_transaction writes the log and audit lines once the request
+ * has been answered, if it ended denied.
+ *
+ * mod_authz_core answers an authenticated user it denies with 401 (so
  * that Basic auth prompts again); for us that user is signed in and simply
  * not let in, so the error document for that 401 (and a 403 from elsewhere)
  * is the forbidden page, which answers 403 (SPEC 8). */
-static authz_status deny(request_rec *r, rxa_audit_reason_e reason)
+static authz_status deny(request_rec *r, rxa_audit_reason_e reason,
+                         const char *what)
 {
     const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
-    const rxa_identity_t *who = request_identity(r);
+    rxa_request_state_t *st = rxa_request_state(r);
+    rxa_denial_t *d;
 
-    rxa_audit(r, RXA_AUDIT_ACCESS_DENIED, RXA_AUDIT_FAILURE, reason,
-              who ? who->provider->name : NULL, who ? who->sub : NULL, NULL);
-
+    if (st->denied == RXA_AUDIT_R_NONE)
+        st->denied = reason;
+    if (what) {
+        if (!st->denials)
+            st->denials = apr_array_make(r->pool, 2, sizeof(*d));
+        d = apr_array_push(st->denials);
+        d->reason = reason;
+        d->what = what;
+    }
     ap_custom_response(r, HTTP_UNAUTHORIZED, sc->forbidden_path);
     ap_custom_response(r, HTTP_FORBIDDEN, sc->forbidden_path);
     return AUTHZ_DENIED;
+}
+
+/* log_transaction, once per answered request (R is the first of its
+ * internal redirects, R->next the later ones; the forbidden page is one).
+ * The request ended denied when its last redirect answered 401 or 403 and
+ * a request of the chain that a Require reflex-* line failed on answered
+ * 401 or 403 itself (ap_die sets that status; a request let in by another
+ * line keeps its own). Subrequests are not followed: their denial is not
+ * the answer. */
+static int deny_log_transaction(request_rec *r)
+{
+    request_rec *rr, *last = r, *denied = NULL;
+    const rxa_request_state_t *st;
+    const rxa_identity_t *who;
+    int i;
+
+    for (rr = r; rr; rr = rr->next) {
+        last = rr;
+        if ((rr->status == HTTP_UNAUTHORIZED || rr->status == HTTP_FORBIDDEN)
+            && (st = ap_get_module_config(rr->request_config,
+                                          &reflex_auth_module))
+            && st->denied != RXA_AUDIT_R_NONE)
+            denied = rr;
+    }
+    if (!denied || (last->status != HTTP_UNAUTHORIZED
+                    && last->status != HTTP_FORBIDDEN))
+        return DECLINED;
+    st = ap_get_module_config(denied->request_config, &reflex_auth_module);
+    for (i = 0; st->denials && i < st->denials->nelts; i++) {
+        const rxa_denial_t *d = &APR_ARRAY_IDX(st->denials, i, rxa_denial_t);
+        if (d->reason == RXA_AUDIT_R_CLAIM_MISMATCH)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, denied, "RXA00082: "
+                          "access denied: claim %s does not match",
+                          ap_escape_logitem(denied->pool, d->what));
+        else
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, denied, "RXA00083: "
+                          "access denied: signed in with provider %s", d->what);
+    }
+    who = request_identity(denied);
+    rxa_audit(denied, RXA_AUDIT_ACCESS_DENIED, RXA_AUDIT_FAILURE, st->denied,
+              who ? who->provider->name : NULL, who ? who->sub : NULL, NULL);
+    return DECLINED;
 }
 
 /* Whether the claim's value equals VALUE or, for an array, contains it. */
@@ -85,15 +143,13 @@ static authz_status claim_check(request_rec *r, const char *line,
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     if (!who)
-        return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH);
+        return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH, NULL);
     claim = ap_getword_conf(r->pool, &line);
     v = json_object_get(who->claims, claim);
     while (v && *(value = ap_getword_conf(r->pool, &line)))
         if (claim_has(v, value))
             return AUTHZ_GRANTED;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00082: access denied: "
-                  "claim %s does not match", ap_escape_logitem(r->pool, claim));
-    return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH);
+    return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH, claim);
 }
 
 static authz_status provider_check(request_rec *r, const char *line,
@@ -105,13 +161,11 @@ static authz_status provider_check(request_rec *r, const char *line,
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     if (!who)
-        return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH);
+        return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH, NULL);
     while (*(name = ap_getword_conf(r->pool, &line)))
         if (!strcasecmp(name, who->provider->name))
             return AUTHZ_GRANTED;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00083: access denied: "
-                  "signed in with provider %s", who->provider->name);
-    return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH);
+    return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH, who->provider->name);
 }
 
 static const authz_provider claim_provider = { claim_check, parse_claim_line };
@@ -126,4 +180,5 @@ void rxa_authz_register(apr_pool_t *p)
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "reflex-provider",
                               AUTHZ_PROVIDER_VERSION, &provider_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_log_transaction(deny_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -18,10 +18,6 @@
 #include "rxa_redirect.h"
 #include "rxa_session.h"
 
-#define LOGIN_COOKIE_PREFIX "__Secure-reflex_login_"
-#define LOGIN_COOKIE_NEXT   "__Secure-reflex_login_next"
-#define LOGIN_SLOTS 4
-
 /* --- shared pieces ---------------------------------------------------------- */
 
 static rxa_issuer_snap_t *provider_snap(request_rec *r, const rxa_provider_t *p)
@@ -36,13 +32,14 @@ static apr_table_t *request_query(request_rec *r, int *status)
     apr_table_t *q = NULL;
     apr_array_header_t *repeated = NULL;
     const char *err = NULL, *dup = NULL;
+    apr_status_t rv;
 
-    if (rxa_query_parse(r->pool, r->args, &q, &repeated, &err) == APR_SUCCESS
-        && repeated && repeated->nelts)
+    if ((rv = rxa_query_parse(r->pool, r->args, &q, &repeated, &err))
+        == APR_SUCCESS && repeated && repeated->nelts)
         dup = APR_ARRAY_IDX(repeated, 0, const char *);
     if (!q || err || dup) {
         const char *id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00040: [error id %s] "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00040: [error id %s] "
                       "refused query string: %s", id,
                       dup ? apr_psprintf(r->pool, "parameter '%s' repeated",
                                          ap_escape_logitem(r->pool, dup))
@@ -57,30 +54,15 @@ static apr_table_t *request_query(request_rec *r, int *status)
 
 /* --- login ------------------------------------------------------------------ */
 
-/* Which of the LOGIN_SLOTS login-state cookies the next login takes: a
- * round-robin counter, so the oldest login in flight is the one dropped. */
-static int login_next_slot(request_rec *r)
-{
-    const char *v = NULL, *err;
-
-    rxa_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
-                   LOGIN_COOKIE_NEXT, &v, &err);
-    if (v && v[0] >= '0' && v[0] < '0' + LOGIN_SLOTS && !v[1])
-        return v[0] - '0';
-    return 0;
-}
-
 static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                        rxa_provider_t *p, const char *origin,
                        const char *redirect_to)
 {
     rxa_issuer_snap_t *snap = provider_snap(r, p);
-    char *state, *nonce, *verifier, *challenge, *sealed;
-    const char *redirect_uri, *set_cookie, *err, *id, *location;
-    char *plain;
-    rxa_cookie_attrs_t attrs;
-    json_t *login;
-    int slot;
+    char *state, *nonce, *verifier, *challenge;
+    const char *redirect_uri, *id, *location;
+    rxa_login_state_t ls;
+    apr_status_t rv;
 
     if (!snap) {
         id = rxa_error_id(r);
@@ -94,11 +76,13 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
                               "cannot be reached right now. Please try again "
                               "in a moment.", id);
     }
-    if (rxa_state_create(r->pool, &state) || rxa_nonce_create(r->pool, &nonce)
-        || rxa_pkce_verifier_create(r->pool, &verifier)
-        || rxa_pkce_challenge_s256(r->pool, verifier, &challenge)) {
+    if ((rv = rxa_state_create(r->pool, &state)) != APR_SUCCESS
+        || (rv = rxa_nonce_create(r->pool, &nonce)) != APR_SUCCESS
+        || (rv = rxa_pkce_verifier_create(r->pool, &verifier)) != APR_SUCCESS
+        || (rv = rxa_pkce_challenge_s256(r->pool, verifier, &challenge))
+           != APR_SUCCESS) {
         id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "RXA00042: [error id %s] "
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r, "RXA00042: [error id %s] "
                       "the random generator failed", id);
         return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
                               "Sign-in could not start.", id);
@@ -109,40 +93,19 @@ static int login_start(request_rec *r, rxa_srv_conf_t *sc,
     if (strlen(redirect_to) > RXA_REDIRECT_TO_MAX)
         redirect_to = "/";
     redirect_uri = apr_pstrcat(r->pool, origin, sc->callback_path, NULL);
-    login = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-                      "state", state, "nonce", nonce, "verifier", verifier,
-                      "provider", p->name, "redirect_uri", redirect_uri,
-                      "redirect_to", redirect_to,
-                      "expires", (json_int_t)(apr_time_sec(apr_time_now())
-                                              + RXA_COOKIE_LOGIN_MAX_AGE));
-    rxa_json_pool_own(r->pool, login);
-    plain = json_dumps(login, JSON_COMPACT);
-    slot = login_next_slot(r);
-    if (rxa_seal(r->pool, sc->keyring,
-                 apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot),
-                 (const unsigned char *)plain, strlen(plain), &sealed)) {
-        free(plain);
+    ls.state = state;
+    ls.nonce = nonce;
+    ls.verifier = verifier;
+    ls.provider = p->name;
+    ls.redirect_uri = redirect_uri;
+    ls.redirect_to = redirect_to;
+    if ((rv = rxa_login_state_set(r, sc, &ls)) != APR_SUCCESS) {
         id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00043: [error id %s] "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "RXA00043: [error id %s] "
                       "sealing the login state failed", id);
         return rxa_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Sign-in failed",
                               "Sign-in could not start.", id);
     }
-    free(plain);
-
-    attrs.path = sc->callback_path;
-    attrs.max_age = RXA_COOKIE_LOGIN_MAX_AGE;
-    attrs.same_site = RXA_SAMESITE_LAX;
-    if (rxa_cookie_format(r->pool, apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX
-                                                "%d", slot),
-                          sealed, &attrs, &set_cookie, &err) == APR_SUCCESS)
-        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
-    attrs.path = sc->login_path;
-    attrs.max_age = 3600;
-    if (rxa_cookie_format(r->pool, LOGIN_COOKIE_NEXT,
-                          apr_psprintf(r->pool, "%d", (slot + 1) % LOGIN_SLOTS),
-                          &attrs, &set_cookie, &err) == APR_SUCCESS)
-        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
 
     location = apr_pstrcat(r->pool, snap->md->authorization_endpoint,
         strchr(snap->md->authorization_endpoint, '?') ? "&" : "?",
@@ -195,79 +158,15 @@ static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
 
 /* --- callback --------------------------------------------------------------- */
 
-typedef struct login_state {
-    const char *cookie;          /* its cookie name */
-    const char *state, *nonce, *verifier, *provider, *redirect_uri;
-    const char *redirect_to;
-} login_state_t;
-
-/* The login-state cookie whose state equals STATE, or NULL. */
-static login_state_t *login_state_find(request_rec *r, rxa_srv_conf_t *sc,
-                                       const char *state)
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    int slot;
-
-    for (slot = 0; state && slot < LOGIN_SLOTS; slot++) {
-        const char *name = apr_psprintf(r->pool, LOGIN_COOKIE_PREFIX "%d", slot);
-        const char *sealed = NULL, *err;
-        unsigned char *plain;
-        apr_size_t len;
-        json_t *j;
-        login_state_t *ls;
-
-        if (rxa_cookie_get(r->pool, header, name, &sealed, &err) != APR_SUCCESS
-            || !sealed
-            || rxa_unseal(r->pool, sc->keyring, name, sealed, strlen(sealed),
-                          &plain, &len) != APR_SUCCESS
-            || !(j = rxa_json_parse_object(r->pool, (const char *)plain, len,
-                                           8192, &err)))
-            continue;
-        ls = apr_pcalloc(r->pool, sizeof(*ls));
-        ls->cookie = name;
-        ls->state = rxa_json_get_str(j, "state");
-        ls->nonce = rxa_json_get_str(j, "nonce");
-        ls->verifier = rxa_json_get_str(j, "verifier");
-        ls->provider = rxa_json_get_str(j, "provider");
-        ls->redirect_uri = rxa_json_get_str(j, "redirect_uri");
-        ls->redirect_to = rxa_json_get_str(j, "redirect_to");
-        if (!ls->state || !ls->nonce || !ls->verifier || !ls->provider
-            || !ls->redirect_uri || !ls->redirect_to
-            || json_integer_value(json_object_get(j, "expires")) < now)
-            continue;
-        if (rxa_ct_streq(ls->state, state))
-            return ls;
-    }
-    return NULL;
-}
-
-static void login_state_clear(request_rec *r, rxa_srv_conf_t *sc,
-                              const login_state_t *ls)
-{
-    rxa_cookie_attrs_t attrs = { sc->callback_path, RXA_COOKIE_LOGIN_MAX_AGE,
-                                 RXA_SAMESITE_LAX };
-    const char *set_cookie, *err;
-
-    if (rxa_cookie_format_delete(r->pool, ls->cookie, &attrs, &set_cookie,
-                                 &err) == APR_SUCCESS)
-        apr_table_addn(r->err_headers_out, "Set-Cookie", set_cookie);
-}
-
-/* How long the Cookie header a browser sends back grows by the session
- * cookies this response sets (deletions aside). Over httpd's
- * LimitRequestFieldSize, every later request would be refused by httpd
- * itself, so the sign-in is refused here with a page that says why
- * (SPEC 5). */
 /* A failed sign-in: log and audit with the error id, answer with the
  * error page. */
 static int callback_fail(request_rec *r, int status, const char *message,
-                         const char *why, rxa_audit_reason_e reason,
-                         const char *provider)
+                         apr_status_t rv, const char *why,
+                         rxa_audit_reason_e reason, const char *provider)
 {
     const char *id = rxa_error_id(r);
 
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00050: [error id %s] "
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, "RXA00050: [error id %s] "
                   "sign-in failed: %s", id, why);
     rxa_audit(r, RXA_AUDIT_LOGIN_COMPLETED, RXA_AUDIT_FAILURE, reason,
               provider, NULL, id);
@@ -279,11 +178,13 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
 {
     apr_table_t *q;
     const char *state, *code, *error, *iss, *why = NULL, *form;
-    login_state_t *ls;
+    rxa_login_state_t *ls;
     rxa_provider_t *p;
     rxa_issuer_snap_t *snap;
     rxa_session_t s;
     struct rxa_token_response *resp;
+    rxa_req_t rq;
+    rxa_audit_reason_e reason = RXA_AUDIT_R_USERINFO_FAILED;
     json_t *claims;
     int status = DONE;
     apr_status_t rv;
@@ -297,7 +198,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
     code = apr_table_get(q, "code");
     error = apr_table_get(q, "error");
     iss = apr_table_get(q, "iss");
-    if (!(ls = login_state_find(r, sc, state))) {
+    if (!(ls = rxa_login_state_find(r, sc, state))) {
         const char *id = rxa_error_id(r);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00051: [error id %s] "
                       "callback without a matching login state (expired, "
@@ -306,12 +207,12 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                   RXA_AUDIT_R_CSRF_STATE_MISMATCH, NULL, NULL, id);
         return rxa_page_expired(r, sc, id);
     }
-    login_state_clear(r, sc, ls);
+    rxa_login_state_clear(r, sc, ls);
     if (!(p = rxa_provider_find(sc->providers, ls->provider))
         || !(snap = provider_snap(r, p)))
         return callback_fail(r, HTTP_SERVICE_UNAVAILABLE,
                              "The identity provider cannot be used right now.",
-                             "the provider of this login is gone or its issuer "
+                             0, "the provider of this login is gone or its issuer "
                              "cannot be used", RXA_AUDIT_R_PROVIDER_UNAVAILABLE,
                              ls->provider);
     if (error) {
@@ -326,49 +227,52 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
         return callback_fail(r, HTTP_BAD_REQUEST,
                              "The sign-in response came from an unexpected "
                              "identity provider.",
-                             "the authorization response's iss names another "
+                             0, "the authorization response's iss names another "
                              "issuer (mix-up)", RXA_AUDIT_R_ISSUER_MISMATCH,
                              p->name);
     if (!code || !*code)
         return callback_fail(r, HTTP_BAD_REQUEST,
                              "The identity provider sent no authorization code.",
-                             "no code in the callback",
+                             0, "no code in the callback",
                              RXA_AUDIT_R_INVALID_CALLBACK, p->name);
     form = apr_pstrcat(r->pool, "grant_type=authorization_code&code=",
                        rxa_url_encode(r->pool, code), "&redirect_uri=",
                        rxa_url_encode(r->pool, ls->redirect_uri),
                        "&code_verifier=", rxa_url_encode(r->pool, ls->verifier),
                        NULL);
-    if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
+    rq.r = r;
+    rq.sc = sc;
+    rq.p = p;
+    rq.snap = snap;
+    if ((rv = rxa_token_request(&rq, form, &resp, &why)) != APR_SUCCESS)
         return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider did not accept the sign-in.",
-                             why, RXA_AUDIT_R_TOKEN_EXCHANGE_FAILED, p->name);
-    if ((why = rxa_session_from_tokens(r, sc, p, snap, resp, NULL, ls->nonce,
-                                       &s, &claims)))
+                             rv, why, RXA_AUDIT_R_TOKEN_EXCHANGE_FAILED, p->name);
+    if ((rv = rxa_session_from_tokens(&rq, resp, NULL, ls->nonce, &s, &claims,
+                                      &why)) != APR_SUCCESS)
         return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider's answer did not verify.",
-                             why, RXA_AUDIT_R_ID_TOKEN_INVALID, p->name);
-    if ((why = rxa_userinfo_check(r, sc, p, snap, s.access_token,
-                                  rxa_json_get_str(claims, "sub"))))
+                             rv, why, RXA_AUDIT_R_ID_TOKEN_INVALID, p->name);
+    if ((rv = rxa_userinfo_check(&rq, s.access_token,
+                                 rxa_json_get_str(claims, "sub"), &reason,
+                                 &why)) != APR_SUCCESS)
         return callback_fail(r, HTTP_BAD_GATEWAY,
                              "The identity provider's answer did not verify.",
-                             why, strstr(why, "another subject")
-                             ? RXA_AUDIT_R_USERINFO_SUB_MISMATCH
-                             : RXA_AUDIT_R_USERINFO_FAILED, p->name);
-    if (rxa_session_new_sid(r->pool, &s) != APR_SUCCESS)
+                             rv, why, reason, p->name);
+    if ((rv = rxa_session_new_sid(r->pool, &s)) != APR_SUCCESS)
         return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR,
                              "The sign-in could not be stored in cookies.",
-                             "no random sign-in id", RXA_AUDIT_R_INTERNAL_ERROR,
-                             p->name);
+                             rv, "no random sign-in id",
+                             RXA_AUDIT_R_INTERNAL_ERROR, p->name);
     if ((rv = rxa_session_set_cookies(r, sc, &s, &why)) == APR_ENOSPC)
         return callback_fail(r, HTTP_BAD_GATEWAY, "The identity provider's "
                              "tokens are too large to be kept in this "
-                             "browser's cookies.", why,
+                             "browser's cookies.", rv, why,
                              RXA_AUDIT_R_COOKIES_TOO_LARGE, p->name);
     if (rv != APR_SUCCESS)
         return callback_fail(r, HTTP_INTERNAL_SERVER_ERROR,
                              "The sign-in could not be stored in cookies.",
-                             why, RXA_AUDIT_R_INTERNAL_ERROR, p->name);
+                             rv, why, RXA_AUDIT_R_INTERNAL_ERROR, p->name);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00052: sign-in completed: "
                   "provider %s, sub %s", p->name,
                   ap_escape_logitem(r->pool, rxa_json_get_str(claims, "sub")));
@@ -421,10 +325,12 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             "&state=", state ? state : "", NULL);
     }
     if (s) {
+        const char *sub = rxa_id_token_sub(r->pool, s->id_token);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00053: logout: "
-                      "provider %s", s->provider);
+                      "provider %s, sub %s", s->provider,
+                      sub ? ap_escape_logitem(r->pool, sub) : "unknown");
         rxa_audit(r, RXA_AUDIT_LOGOUT, RXA_AUDIT_SUCCESS, RXA_AUDIT_R_NONE,
-                  s->provider, NULL, NULL);
+                  s->provider, sub, NULL);
     }
     /* no end_session_endpoint: the administrator's logout page, if any */
     if (location == redirect_to && sc->pages[RXA_PAGE_LOGOUT])
@@ -463,11 +369,13 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     }
     if ((status = rxa_identify(r, sc, &who)) == OK && who) {
         const char *why;
+        apr_status_t rv;
         /* a refresh's cookies are set already (rxa_identify); otherwise
          * the browser's cookies fit, so a failure here leaves them */
         if (!who->cookies_set
-            && rxa_session_set_cookies(r, sc, who->session, &why) != APR_SUCCESS)
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00131: sync "
+            && (rv = rxa_session_set_cookies(r, sc, who->session, &why))
+               != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, "RXA00131: sync "
                           "kept the browser's cookies: %s", why);
         body = json_pack("{s:b, s:s, s:s, s:I, s:s}", "authenticated", 1,
                          "provider", who->session->provider, "sub", who->sub,
@@ -501,12 +409,15 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
             json_object_set_new(body, "error_id", json_string(id));
         }
     }
+    rxa_json_pool_own(r->pool, body);
+    if (!(text = rxa_json_text(r->pool, body, JSON_COMPACT))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r, "RXA00144: the "
+                      "sync answer's JSON body could not be made");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     ap_set_content_type(r, "application/json");
-    text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     if (!r->header_only)
         ap_rputs(text, r);
-    free(text);
     return DONE;
 }
 

@@ -4,7 +4,12 @@
  * config.c the directives and per-server config; registry.c builds each
  * server's providers (with src/core/provider.c) and runs discovery at
  * start-up; dump.c DUMP_REFLEX_AUTH;
- * authn.c the check_authn hook; pages.c the built-in pages.
+ * authn.c the check_authn hook; identity.c who a request is (the trust
+ * decisions and the caches around them), from session_cookies.c (the
+ * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
+ * id_token.c (ID token verification); login_cookies.c the login state;
+ * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
 #define MOD_REFLEX_AUTH_H
@@ -25,6 +30,7 @@
 #include "rxa_session.h"
 
 struct rxa_issuer_snap;
+struct rxa_token_response;
 
 extern module AP_MODULE_DECLARE_DATA reflex_auth_module;
 
@@ -86,11 +92,38 @@ typedef struct rxa_identity {
     json_t *claims;                         /* the ID token's */
     const char *sub;
     const char *const *exported;            /* the identity headers' values,
-                                             * made once (authn.c); NULL:
+                                             * made once (identity.c); NULL:
                                              * made per request */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
+
+/* A Require reflex-* line that failed: the claim it asked for or the
+ * provider the user signed in with. */
+typedef struct rxa_denial {
+    rxa_audit_reason_e reason;              /* claim_ or provider_mismatch */
+    const char *what;
+} rxa_denial_t;
+
+/* What the module keeps on one request_rec (its request_config); a
+ * subrequest or an internal redirect has its own. */
+typedef struct rxa_request_state {
+    rxa_identity_t *who;                    /* NULL: not identified yet */
+    rxa_audit_reason_e denied;              /* why the first Require reflex-*
+                                             * line that failed did;
+                                             * RXA_AUDIT_R_NONE: none did */
+    apr_array_header_t *denials;            /* rxa_denial_t, in order */
+} rxa_request_state_t;
+
+/* One request's business with one provider: what the request path hands
+ * down instead of (r, sc, p, snap, ...). SNAP is NULL until the issuer is
+ * needed. */
+typedef struct rxa_req {
+    request_rec *r;
+    const rxa_srv_conf_t *sc;
+    const rxa_provider_t *p;
+    const struct rxa_issuer_snap *snap;
+} rxa_req_t;
 
 /* config.c */
 extern const command_rec rxa_cmds[];
@@ -119,14 +152,32 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 
 /* authn.c */
 int rxa_check_authn(request_rec *r);
-void rxa_authn_child_init(apr_pool_t *pchild, server_rec *s);
-int rxa_authn_pre_connection(conn_rec *c, void *csd);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
                        const char **origin);
+/* The identity headers' values for WHO, from POOL; NULL for a claim it
+ * lacks. */
+const char *const *rxa_identity_exports(apr_pool_t *pool,
+                                        const rxa_identity_t *who);
+
+/* identity.c */
+void rxa_identity_child_init(apr_pool_t *pchild, server_rec *s);
+/* pre_connection: the memo of identities of a client connection. */
+int rxa_identity_pre_connection(conn_rec *c, void *csd);
+/* R's state, made on first use. */
+rxa_request_state_t *rxa_request_state(request_rec *r);
+/* The signed-in identity of R in *WHO, or NULL; cookies that fail are
+ * cleared. OK, or HTTP_SERVICE_UNAVAILABLE when cookies open but their
+ * issuer cannot be used now. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who);
+
+/* session_cookies.c */
+/* The four cookie values of P, reassembled from their chunks: APR_NOTFOUND
+ * when the request has none of them. */
+apr_status_t rxa_session_values(request_rec *r, const rxa_provider_t *p,
+                                const char *values[RXA_CK_COUNT]);
 apr_status_t rxa_session_read(request_rec *r, const rxa_srv_conf_t *sc,
                               const rxa_provider_t *p, rxa_session_t **s);
 /* Set-Cookie for S's four cookies. On failure nothing is set and *WHY
@@ -138,38 +189,59 @@ apr_status_t rxa_session_set_cookies(request_rec *r, const rxa_srv_conf_t *sc,
 void rxa_session_clear_cookies(request_rec *r, const rxa_srv_conf_t *sc,
                                const rxa_provider_t *p);
 
-/* tokens.c */
-struct rxa_token_response *rxa_token_request(request_rec *r,
-                                             const rxa_srv_conf_t *sc,
-                                             const rxa_provider_t *p,
-                                             const struct rxa_issuer_snap *snap,
-                                             const char *form,
-                                             const char **why);
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p,
-                               const struct rxa_issuer_snap *snap,
-                               const char *access_token, const char *sub);
-json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const struct rxa_issuer_snap *snap,
-                            const char *id_token, const char *nonce,
-                            const char *access_token, const char **why);
-const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
-                                    const rxa_provider_t *p,
-                                    const struct rxa_issuer_snap *snap,
-                                    const struct rxa_token_response *resp,
-                                    const rxa_session_t *old,
-                                    const char *nonce, rxa_session_t *s,
-                                    json_t **claims);
+/* login_cookies.c */
+typedef struct rxa_login_state {
+    const char *cookie;          /* its cookie name (when read back) */
+    const char *state, *nonce, *verifier, *provider, *redirect_uri;
+    const char *redirect_to;
+} rxa_login_state_t;
+/* Set-Cookie for LS in the next slot, sealed: APR_SUCCESS, or the status
+ * of what failed (nothing is set then). */
+apr_status_t rxa_login_state_set(request_rec *r, const rxa_srv_conf_t *sc,
+                                 const rxa_login_state_t *ls);
+/* The unexpired login state whose state equals STATE, or NULL. */
+rxa_login_state_t *rxa_login_state_find(request_rec *r,
+                                        const rxa_srv_conf_t *sc,
+                                        const char *state);
+void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
+                           const rxa_login_state_t *ls);
+
+/* id_token.c */
+/* RQ's provider's ID token checked (signature, then claims; NONCE and
+ * ACCESS_TOKEN when given): APR_SUCCESS and *CLAIMS, or the status and *WHY. */
+apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
+                                 const char *nonce, const char *access_token,
+                                 json_t **claims, const char **why);
+/* The sub of an ID token that this module sealed in a cookie, without a
+ * second check; NULL when it does not decode. */
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
+
+/* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
+/* POST FORM to the token endpoint with the client's authentication
+ * (RFC 6749 2.3.1): the checked answer in *RESP. */
+apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
+                               struct rxa_token_response **resp,
+                               const char **why);
+/* The session a token response makes (its ID token verified), on top of
+ * what OLD had (a refresh may keep the refresh token, the ID token or the
+ * scopes). */
+apr_status_t rxa_session_from_tokens(const rxa_req_t *rq,
+                                     const struct rxa_token_response *resp,
+                                     const rxa_session_t *old,
+                                     const char *nonce, rxa_session_t *s,
+                                     json_t **claims, const char **why);
+/* Userinfo at sign-in must name SUB; *REASON says how it failed. */
+apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
+                                const char *sub, rxa_audit_reason_e *reason,
+                                const char **why);
+/* Userinfo's claims for S when they name SUB, or NULL (logged why). */
+json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
+                            const char *sub);
+/* OLD renewed with its refresh token, once per process for concurrent
+ * requests with the same one. */
+apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
+                         rxa_session_t **out, const char **why);
 void rxa_tokens_child_init(apr_pool_t *pchild);
-json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const struct rxa_issuer_snap *snap,
-                            const rxa_session_t *s, const char *sub);
-const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
-                        const rxa_provider_t *p,
-                        const struct rxa_issuer_snap *snap,
-                        const rxa_session_t *old, rxa_session_t **out);
 
 /* Refresh this long before the access token expires (SPEC 5). */
 #define RXA_REFRESH_MARGIN 30

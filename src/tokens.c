@@ -1,5 +1,5 @@
 /* Talking to the IdP on a user's behalf: the token endpoint (code exchange
- * and refresh), userinfo, and ID token verification. Refreshes are
+ * and refresh) and userinfo. Refreshes are
  * coalesced per process: concurrent requests carrying the same refresh
  * token wait for one call to the IdP and share its answer, so an IdP that
  * rotates refresh tokens never sees one used twice from here (SPEC 5). */
@@ -12,12 +12,11 @@
 #include <openssl/evp.h>
 
 #include "mod_reflex_auth.h"
-#include "rxa_claims.h"
 #include "rxa_http.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_jws.h"
 #include "rxa_query.h"
+#include "rxa_singleflight.h"
 #include "rxa_token_response.h"
 
 #define USERINFO_MAX (256 * 1024)
@@ -26,14 +25,13 @@
  * that were already on their way with the old cookies). */
 #define REFRESH_SHARE_TIME apr_time_from_sec(10)
 
-/* POST FORM to the token endpoint with the client's authentication
- * (RFC 6749 2.3.1): the checked answer, or NULL and *WHY. */
-rxa_token_response_t *rxa_token_request(request_rec *r,
-                                        const rxa_srv_conf_t *sc,
-                                        const rxa_provider_t *p,
-                                        const rxa_issuer_snap_t *snap,
-                                        const char *form, const char **why)
+apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
+                               rxa_token_response_t **out, const char **why)
 {
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
+    const rxa_provider_t *p = rq->p;
+    const rxa_issuer_snap_t *snap = rq->snap;
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { .ca_file = sc->ca_file,
                              .max_body = RXA_TOKEN_RESPONSE_MAX_BYTES };
@@ -43,7 +41,7 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
 
     if (!snap->md->token_endpoint) {
         *why = "the provider publishes no token_endpoint";
-        return NULL;
+        return APR_NOTFOUND;
     }
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
@@ -72,7 +70,7 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
     rxa_http_run(r->pool, reqs, 1, &opts);
     if (req.rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, req.err);
-        return NULL;
+        return req.rv;
     }
     rv = rxa_token_response_parse(r->pool, req.body, req.len, &resp, &err);
     if (rv == RXA_TOKEN_RESPONSE_ERROR || req.status != 200) {
@@ -82,43 +80,58 @@ rxa_token_response_t *rxa_token_request(request_rec *r,
                             req.url, req.status,
                             rv == RXA_TOKEN_RESPONSE_ERROR ? ", error " : "",
                             rv == RXA_TOKEN_RESPONSE_ERROR ? resp->error : "");
-        return NULL;
+        return APR_EGENERAL;
     }
     if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
-        return NULL;
+        return rv;
     }
-    return resp;
+    *out = resp;
+    return APR_SUCCESS;
 }
 
-/* GET userinfo with the access token: the claims, or NULL and *WHY. */
-static json_t *userinfo_fetch(request_rec *r, const rxa_srv_conf_t *sc,
-                              const rxa_issuer_snap_t *snap,
-                              const char *access_token, const char **why)
+/* GET userinfo with the access token: the claims in *INFO, or a status
+ * and *WHY. */
+static apr_status_t userinfo_fetch(const rxa_req_t *rq,
+                                   const char *access_token, json_t **info,
+                                   const char **why)
 {
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
     rxa_http_req_t req, *reqs[1] = { &req };
     rxa_http_opts_t opts = { .ca_file = sc->ca_file, .max_body = USERINFO_MAX };
     const char *err;
-    json_t *info;
 
     memset(&req, 0, sizeof(req));
     opts.timeout_ms = (long)apr_time_as_msec(sc->http_timeout);
-    req.url = snap->md->userinfo_endpoint;
+    req.url = rq->snap->md->userinfo_endpoint;
     req.headers = apr_array_make(r->pool, 1, sizeof(const char *));
     APR_ARRAY_PUSH(req.headers, const char *) =
         apr_pstrcat(r->pool, "Authorization: Bearer ", access_token, NULL);
     rxa_http_run(r->pool, reqs, 1, &opts);
-    if (req.rv != APR_SUCCESS)
+    if (req.rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, req.err);
-    else if (req.status != 200)
+        return req.rv;
+    }
+    if (req.status != 200) {
         *why = apr_psprintf(r->pool, "userinfo %s answered HTTP %ld", req.url,
                             req.status);
-    else if (!(info = rxa_json_parse_object(r->pool, req.body, req.len,
-                                            USERINFO_MAX, &err)))
+        return APR_EGENERAL;
+    }
+    if (!(*info = rxa_json_parse_object(r->pool, req.body, req.len,
+                                        USERINFO_MAX, &err))) {
         *why = apr_psprintf(r->pool, "userinfo %s: %s", req.url, err);
-    else
-        return info;
-    return NULL;
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Whether INFO names SUB, the ID token's subject. */
+static int userinfo_names(const json_t *info, const char *sub)
+{
+    const char *usub = rxa_json_get_str(info, "sub");
+
+    return usub && !strcmp(usub, sub);
 }
 
 /* --- userinfo, cached per process ---------------------------------------------- */
@@ -224,45 +237,75 @@ static void userinfo_remember(apr_pool_t *pool, const rxa_provider_t *p,
 /* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. The
  * claims are kept, so this process's first protected request does not
  * fetch them again. */
-const char *rxa_userinfo_check(request_rec *r, const rxa_srv_conf_t *sc,
-                               const rxa_provider_t *p,
-                               const rxa_issuer_snap_t *snap,
-                               const char *access_token, const char *sub)
+apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
+                                const char *sub, rxa_audit_reason_e *reason,
+                                const char **why)
 {
-    const char *why = NULL, *usub;
     json_t *info;
+    apr_status_t rv;
 
-    if (!snap->md->userinfo_endpoint)
-        return NULL;
-    if (!(info = userinfo_fetch(r, sc, snap, access_token, &why)))
-        return why;
-    usub = rxa_json_get_str(info, "sub");
-    if (!usub || strcmp(usub, sub))
-        return "userinfo names another subject than the ID token";
-    userinfo_remember(r->pool, p, access_token, info, apr_time_now());
-    return NULL;
+    if (!rq->snap->md->userinfo_endpoint)
+        return APR_SUCCESS;
+    if ((rv = userinfo_fetch(rq, access_token, &info, why)) != APR_SUCCESS) {
+        *reason = RXA_AUDIT_R_USERINFO_FAILED;
+        return rv;
+    }
+    if (!userinfo_names(info, sub)) {
+        *reason = RXA_AUDIT_R_USERINFO_SUB_MISMATCH;
+        *why = "userinfo names another subject than the ID token";
+        return APR_EINVAL;
+    }
+    userinfo_remember(rq->r->pool, rq->p, access_token, info, apr_time_now());
+    return APR_SUCCESS;
 }
 
-json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const rxa_session_t *s, const char *sub)
+/* Userinfo for S's access token, if it names SUB (the ID token's): the
+ * claims in *INFO, or a status and *WHY (NULL when another subject was
+ * logged). */
+static apr_status_t userinfo_fetch_same_sub(const rxa_req_t *rq,
+                                            const rxa_session_t *s,
+                                            const char *sub, json_t **info,
+                                            const char **why)
 {
-    const char *key, *why = NULL, *usub;
+    apr_status_t rv = userinfo_fetch(rq, s->access_token, info, why);
+
+    if (rv == APR_SUCCESS && !userinfo_names(*info, sub)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, rq->r, "RXA00092: "
+                      "provider %s: userinfo names another subject than the "
+                      "ID token; ignored", rq->p->name);
+        *info = NULL;
+        *why = NULL;
+        return APR_EINVAL;
+    }
+    return rv;
+}
+
+/* Userinfo through this process's cache: kept claims, a fetch in flight
+ * waited for, or this request's own fetch, kept for the others. The
+ * claims in *INFO, or a status and *WHY. */
+static apr_status_t userinfo_shared(const rxa_req_t *rq,
+                                    const rxa_session_t *s, const char *sub,
+                                    json_t **out, const char **why)
+{
+    request_rec *r = rq->r;
+    const rxa_srv_conf_t *sc = rq->sc;
+    const rxa_provider_t *p = rq->p;
+    const char *key;
     userinfo_entry_t *e;
     apr_time_t now = apr_time_now();
     json_t *info = NULL;
+    apr_status_t rv = APR_SUCCESS;
     int waited = 0, fetch = 0;
 
-    if (!snap->md->userinfo_endpoint || !userinfo_lock)
-        return NULL;
     key = token_digest(r->pool, p->name, s->access_token);
     apr_thread_mutex_lock(userinfo_lock);
     for (;;) {
         e = apr_hash_get(userinfo_table, key, APR_HASH_KEY_STRING);
         if (e && e->json && now - e->fetched <= USERINFO_MAX_AGE) {
-            info = rxa_json_parse_object(r->pool, e->json, strlen(e->json),
-                                         USERINFO_MAX, &why);
+            if (!(info = rxa_json_parse_object(r->pool, e->json,
+                                               strlen(e->json), USERINFO_MAX,
+                                               why)))
+                rv = APR_EINVAL;
             break;
         }
         /* another request of this process is fetching them: wait for it,
@@ -277,7 +320,8 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
         /* the fetch waited for failed (or its entry was dropped): this
          * request goes without, as it would after a failed fetch of its own */
         if (waited && !e) {
-            why = "the fetch this request waited for brought no claims";
+            *why = "the fetch this request waited for brought no claims";
+            rv = APR_NOTFOUND;
             break;
         }
         /* this request fetches; others for the same token wait */
@@ -298,14 +342,7 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
     apr_thread_mutex_unlock(userinfo_lock);
 
     if (fetch) {
-        if ((info = userinfo_fetch(r, sc, snap, s->access_token, &why))
-            && (!(usub = rxa_json_get_str(info, "sub")) || strcmp(usub, sub))) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00092: provider "
-                          "%s: userinfo names another subject than the ID "
-                          "token; ignored", p->name);
-            info = NULL;
-            why = NULL;
-        }
+        rv = userinfo_fetch_same_sub(rq, s, sub, &info, why);
         apr_thread_mutex_lock(userinfo_lock);
         userinfo_store(key, info, now);
         apr_thread_mutex_unlock(userinfo_lock);
@@ -313,79 +350,54 @@ json_t *rxa_userinfo_claims(request_rec *r, const rxa_srv_conf_t *sc,
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00093: provider "
                           "%s: userinfo fetched for this process", p->name);
     }
-    if (!info && why)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00091: provider %s: "
-                      "userinfo not used for this request: %s", p->name, why);
-    return info;
+    *out = info;
+    return rv;
 }
 
-json_t *rxa_id_token_verify(request_rec *r, const rxa_srv_conf_t *sc,
-                            const rxa_provider_t *p,
-                            const rxa_issuer_snap_t *snap,
-                            const char *id_token, const char *nonce,
-                            const char *access_token, const char **why)
+json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
+                            const char *sub)
 {
-    rxa_claims_expect_t expect;
-    rxa_jws_t *jws;
-    const char *err = NULL;
+    const char *why = NULL;
+    json_t *info = NULL;
     apr_status_t rv;
 
-    rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
-                        snap->algs, &jws, &err);
-    /* an unknown kid: the IdP may have rotated its keys (SPEC 2) */
-    if (rv == APR_NOTFOUND && p->iss) {
-        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
-                                                                 apr_time_now(),
-                                                                 r->pool);
-        if (fresh && fresh->serial != snap->serial) {
-            snap = fresh;
-            rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
-                                snap->keys, snap->algs, &jws, &err);
-        }
-    }
-    if (rv != APR_SUCCESS) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
+    if (!rq->snap->md->userinfo_endpoint)
         return NULL;
-    }
-    memset(&expect, 0, sizeof(expect));
-    expect.issuer = snap->md->issuer;
-    expect.tenants = p->tenants;
-    expect.client_id = p->client_id;
-    expect.now = apr_time_sec(apr_time_now());
-    expect.skew = apr_time_sec(sc->clock_skew);
-    expect.nonce = nonce;
-    expect.access_token = access_token;
-    expect.access_token_len = access_token ? strlen(access_token) : 0;
-    expect.alg = jws->alg;
-    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
-        *why = apr_psprintf(r->pool, "ID token: %s", err);
-        return NULL;
-    }
-    return jws->payload;
+    /* a process without the cache (RXA00141) fetches per request */
+    rv = userinfo_lock ? userinfo_shared(rq, s, sub, &info, &why)
+                       : userinfo_fetch_same_sub(rq, s, sub, &info, &why);
+    if (rv != APR_SUCCESS && why)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, rq->r, "RXA00091: provider "
+                      "%s: userinfo not used for this request: %s",
+                      rq->p->name, why);
+    return rv == APR_SUCCESS ? info : NULL;
 }
 
 /* The session a token response makes, on top of what OLD had (a refresh
  * may keep the refresh token, the ID token or the scopes). */
-const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
-                                    const rxa_provider_t *p,
-                                    const rxa_issuer_snap_t *snap,
-                                    const rxa_token_response_t *resp,
-                                    const rxa_session_t *old,
-                                    const char *nonce, rxa_session_t *s,
-                                    json_t **claims)
+apr_status_t rxa_session_from_tokens(const rxa_req_t *rq,
+                                     const rxa_token_response_t *resp,
+                                     const rxa_session_t *old,
+                                     const char *nonce, rxa_session_t *s,
+                                     json_t **claims, const char **why)
 {
-    const char *id_token = resp->id_token, *why = NULL;
+    const char *id_token = resp->id_token;
+    apr_status_t rv;
 
     if (!id_token && old)
         id_token = old->id_token;
-    if (!id_token)
-        return "token response without id_token";
-    if (!(*claims = rxa_id_token_verify(r, sc, p, snap, id_token, nonce,
-                                        id_token == (old ? old->id_token : NULL)
-                                        ? NULL : resp->access_token, &why)))
-        return why;
+    if (!id_token) {
+        *why = "token response without id_token";
+        return APR_EINVAL;
+    }
+    /* a new ID token is bound to the access token it came with */
+    if ((rv = rxa_id_token_verify(rq, id_token, nonce,
+                                  id_token == (old ? old->id_token : NULL)
+                                  ? NULL : resp->access_token, claims, why))
+        != APR_SUCCESS)
+        return rv;
     memset(s, 0, sizeof(*s));
-    s->provider = p->name;
+    s->provider = rq->p->name;
     s->sid = old ? old->sid : NULL;
     s->access_token = resp->access_token;
     s->expires_at = apr_time_sec(apr_time_now()) + resp->expires_in;
@@ -393,34 +405,42 @@ const char *rxa_session_from_tokens(request_rec *r, const rxa_srv_conf_t *sc,
     s->refresh_token = resp->refresh_token ? resp->refresh_token
         : old ? old->refresh_token : NULL;
     s->granted_scopes = resp->scope ? resp->scope
-        : old ? old->granted_scopes : p->scope;
-    return NULL;
+        : old ? old->granted_scopes : rq->p->scope;
+    return APR_SUCCESS;
 }
 
 /* --- refresh, coalesced per process ----------------------------------------- */
 
-typedef struct refresh_entry {
-    apr_pool_t *pool;
-    int done;
-    const char *why;               /* failure, NULL on success */
-    rxa_session_t s;               /* the new session */
-    apr_time_t finished;
-} refresh_entry_t;
+#define REFRESH_MAX_ENTRIES 4096
 
-static apr_pool_t *refresh_pool;
-static apr_thread_mutex_t *refresh_lock;
-static apr_thread_cond_t *refresh_done;
-static apr_hash_t *refresh_table;
+/* NULL: this process could not make its table, and refreshes each go to
+ * the IdP on their own. */
+static rxa_singleflight_t *refreshes;
 
 void rxa_tokens_child_init(apr_pool_t *pchild)
 {
-    apr_pool_create(&refresh_pool, pchild);
-    apr_thread_mutex_create(&refresh_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    apr_thread_cond_create(&refresh_done, pchild);
-    refresh_table = apr_hash_make(refresh_pool);
-    apr_pool_create(&userinfo_pool, pchild);
-    apr_thread_mutex_create(&userinfo_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    apr_thread_cond_create(&userinfo_done, pchild);
+    apr_status_t rv;
+
+    rv = rxa_singleflight_create(pchild, REFRESH_SHARE_TIME,
+                                 REFRESH_MAX_ENTRIES, &refreshes);
+    if (rv != APR_SUCCESS)
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, rv, pchild, "RXA00140: "
+                      "refreshes are not coalesced in this process: "
+                      "concurrent requests with the same refresh token each "
+                      "refresh it");
+    /* without its lock, condition or pool, userinfo is fetched per request */
+    if ((rv = apr_pool_create(&userinfo_pool, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_mutex_create(&userinfo_lock,
+                                         APR_THREAD_MUTEX_DEFAULT,
+                                         userinfo_pool)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&userinfo_done, userinfo_pool))
+           != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, rv, pchild, "RXA00141: "
+                      "userinfo is not cached in this process: each request "
+                      "that needs its claims fetches them");
+        userinfo_lock = NULL;
+        return;
+    }
     userinfo_table = apr_hash_make(userinfo_pool);
 }
 
@@ -438,26 +458,6 @@ static const char *token_digest(apr_pool_t *pool, const char *prefix,
     return apr_pstrcat(pool, prefix, ":", hex, NULL);
 }
 
-/* Forget finished refreshes nobody can still be waiting for. */
-static void refresh_expire(apr_time_t now)
-{
-    apr_hash_index_t *hi = apr_hash_first(NULL, refresh_table);
-
-    while (hi) {
-        const void *key;
-        void *val;
-        refresh_entry_t *e;
-
-        apr_hash_this(hi, &key, NULL, &val);
-        hi = apr_hash_next(hi);
-        e = val;
-        if (e->done && now - e->finished > REFRESH_SHARE_TIME) {
-            apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
-            apr_pool_destroy(e->pool);
-        }
-    }
-}
-
 static void session_copy(apr_pool_t *pool, rxa_session_t *to,
                          const rxa_session_t *from)
 {
@@ -471,77 +471,75 @@ static void session_copy(apr_pool_t *pool, rxa_session_t *to,
     to->granted_scopes = apr_pstrdup(pool, from->granted_scopes);
 }
 
-static const char *refresh_call(request_rec *r, const rxa_srv_conf_t *sc,
-                                const rxa_provider_t *p,
-                                const rxa_issuer_snap_t *snap,
-                                const rxa_session_t *old, rxa_session_t *s)
+static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
+                                 rxa_session_t *s, const char **why)
 {
-    const char *why = NULL, *form;
+    request_rec *r = rq->r;
+    const char *form;
     rxa_token_response_t *resp;
     json_t *claims;
+    apr_status_t rv;
 
     /* only the scopes granted at sign-in (SPEC 5) */
     form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
                        rxa_url_encode(r->pool, old->refresh_token), "&scope=",
                        rxa_url_encode(r->pool, old->granted_scopes), NULL);
-    if (!(resp = rxa_token_request(r, sc, p, snap, form, &why)))
-        return why;
-    return rxa_session_from_tokens(r, sc, p, snap, resp, old, NULL, s, &claims);
+    if ((rv = rxa_token_request(rq, form, &resp, why)) != APR_SUCCESS)
+        return rv;
+    return rxa_session_from_tokens(rq, resp, old, NULL, s, &claims, why);
 }
 
-const char *rxa_refresh(request_rec *r, const rxa_srv_conf_t *sc,
-                        const rxa_provider_t *p, const rxa_issuer_snap_t *snap,
-                        const rxa_session_t *old, rxa_session_t **out)
+typedef struct refresh_baton {
+    const rxa_req_t *rq;
+    const rxa_session_t *old;
+} refresh_baton_t;
+
+/* The one call to the IdP for a refresh token (rxa_singleflight_call_fn). */
+static apr_status_t refresh_run(void *baton, apr_pool_t *pool, void **result,
+                                const char **err, apr_time_t *valid_until)
 {
-    const char *key = token_digest(r->pool, p->name, old->refresh_token);
-    refresh_entry_t *e;
-    rxa_session_t s;
-    const char *why;
-    apr_pool_t *pool;
+    const refresh_baton_t *b = baton;
+    rxa_session_t *s = apr_pcalloc(pool, sizeof(*s));
+    const char *why = NULL;
+    apr_status_t rv = refresh_call(b->rq, b->old, s, &why);
 
-    apr_thread_mutex_lock(refresh_lock);
-    e = apr_hash_get(refresh_table, key, APR_HASH_KEY_STRING);
-    /* a result too old to share, or one whose access token has expired in
-     * turn: this request needs a refresh of its own */
-    if (e && e->done && (apr_time_now() - e->finished > REFRESH_SHARE_TIME
-                         || (!e->why && e->s.expires_at
-                             <= apr_time_sec(apr_time_now())))) {
-        apr_hash_set(refresh_table, key, APR_HASH_KEY_STRING, NULL);
-        apr_pool_destroy(e->pool);
-        e = NULL;
+    ap_log_rerror(APLOG_MARK, rv ? APLOG_INFO : APLOG_DEBUG, rv, b->rq->r,
+                  "RXA00090: provider %s: token refresh %s%s", b->rq->p->name,
+                  rv ? "failed: " : "done", rv ? why : "");
+    rxa_audit(b->rq->r, RXA_AUDIT_TOKEN_REFRESH, rv ? RXA_AUDIT_FAILURE
+              : RXA_AUDIT_SUCCESS, rv ? RXA_AUDIT_R_REFRESH_FAILED
+              : RXA_AUDIT_R_NONE, b->rq->p->name, NULL, NULL);
+    if (rv != APR_SUCCESS) {
+        *err = why;
+        return rv;
     }
-    if (!e) {
-        refresh_expire(apr_time_now());
-        apr_pool_create(&pool, refresh_pool);
-        e = apr_pcalloc(pool, sizeof(*e));
-        e->pool = pool;
-        apr_hash_set(refresh_table, apr_pstrdup(pool, key),
-                     APR_HASH_KEY_STRING, e);
-        apr_thread_mutex_unlock(refresh_lock);
+    *result = s;
+    /* a result whose access token has expired in turn is not shared: a
+     * later request needs a refresh of its own */
+    *valid_until = apr_time_from_sec(s->expires_at);
+    return APR_SUCCESS;
+}
 
-        why = refresh_call(r, sc, p, snap, old, &s);
-        ap_log_rerror(APLOG_MARK, why ? APLOG_INFO : APLOG_DEBUG, 0, r,
-                      "RXA00090: provider %s: token refresh %s%s", p->name,
-                      why ? "failed: " : "done", why ? why : "");
-        rxa_audit(r, RXA_AUDIT_TOKEN_REFRESH, why ? RXA_AUDIT_FAILURE
-                  : RXA_AUDIT_SUCCESS, why ? RXA_AUDIT_R_REFRESH_FAILED
-                  : RXA_AUDIT_R_NONE, p->name, NULL, NULL);
+static void *session_dup(apr_pool_t *pool, const void *from)
+{
+    rxa_session_t *to = apr_pcalloc(pool, sizeof(*to));
 
-        apr_thread_mutex_lock(refresh_lock);
-        e->why = why ? apr_pstrdup(e->pool, why) : NULL;
-        if (!why)
-            session_copy(e->pool, &e->s, &s);
-        e->finished = apr_time_now();
-        e->done = 1;
-        apr_thread_cond_broadcast(refresh_done);
-    }
-    while (!e->done)
-        apr_thread_cond_wait(refresh_done, refresh_lock);
-    why = e->why ? apr_pstrdup(r->pool, e->why) : NULL;
-    if (!why) {
-        *out = apr_pcalloc(r->pool, sizeof(**out));
-        session_copy(r->pool, *out, &e->s);
-    }
-    apr_thread_mutex_unlock(refresh_lock);
-    return why;
+    session_copy(pool, to, from);
+    return to;
+}
+
+apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
+                         rxa_session_t **out, const char **why)
+{
+    refresh_baton_t b = { rq, old };
+    void *fresh = NULL;
+    apr_status_t rv;
+
+    rv = rxa_singleflight_do(refreshes, rq->r->pool,
+                             token_digest(rq->r->pool, rq->p->name,
+                                          old->refresh_token),
+                             refresh_run, &b, session_dup, &fresh, why, NULL);
+    if (rv == APR_SUCCESS)
+        *out = fresh;
+    return rv;
 }

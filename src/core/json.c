@@ -82,6 +82,17 @@ json_t *rxa_json_parse(apr_pool_t *pool, const char *buf, apr_size_t len,
     return rxa_json_pool_own(pool, json);
 }
 
+char *rxa_json_text(apr_pool_t *pool, const json_t *v, size_t flags)
+{
+    char *text = v ? json_dumps(v, flags) : NULL, *out;
+
+    if (!text)
+        return NULL;
+    out = apr_pstrdup(pool, text);
+    free(text);
+    return out;
+}
+
 json_t *rxa_json_parse_object(apr_pool_t *pool, const char *buf,
                               apr_size_t len, apr_size_t max_len,
                               const char **perr)

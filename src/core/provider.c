@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "rxa_provider.h"
+#include "rxa_seal.h"
 #include "rxa_session.h"
 #include "rxa_util.h"
 
@@ -347,12 +348,12 @@ const char *rxa_cookie_secrets_check(apr_pool_t *pool,
                "every replica; make one with `openssl rand -base64 32`";
     for (i = 0; i < secrets->nelts; i++) {
         const char *s = APR_ARRAY_IDX(secrets, i, const char *);
-        if (strlen(s) < RXA_COOKIE_SECRET_MIN)
+        if (strlen(s) < RXA_SEAL_MIN_SECRET)
             return apr_psprintf(pool, "RXA02011: cookie secret %d of %d is "
                                 "%d bytes; at least %d are needed: make one "
                                 "with `openssl rand -base64 32`", i + 1,
                                 secrets->nelts, (int)strlen(s),
-                                RXA_COOKIE_SECRET_MIN);
+                                RXA_SEAL_MIN_SECRET);
     }
     return NULL;
 }

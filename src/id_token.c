@@ -1,0 +1,81 @@
+/* The ID token: verified against the issuer's keys and the claims rules
+ * when it arrives (sign-in, refresh) and whenever a session's cookies are
+ * checked without a cache; read back without a check from the sealed
+ * cookie that holds it. */
+#include <apr_strings.h>
+
+#include "mod_reflex_auth.h"
+#include "rxa_b64url.h"
+#include "rxa_claims.h"
+#include "rxa_issuer.h"
+#include "rxa_json.h"
+#include "rxa_jws.h"
+
+/* The sub of an ID token this module sealed in a cookie itself (so it was
+ * verified when stored): read without checking its signature or claims
+ * again, which may have expired since. NULL when it does not decode. */
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+{
+    const char *dot1 = strchr(id_token, '.'), *dot2, *err;
+    unsigned char *payload;
+    apr_size_t len;
+    json_t *claims;
+
+    if (!dot1 || !(dot2 = strchr(dot1 + 1, '.'))
+        || rxa_b64url_decode(pool, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
+                             &payload, &len) != APR_SUCCESS
+        || !(claims = rxa_json_parse_object(pool, (const char *)payload, len,
+                                            RXA_JWS_MAX_LEN, &err)))
+        return NULL;
+    return rxa_json_get_str(claims, "sub");
+}
+
+/* The signature with the issuer's keys (refreshed once for an unknown
+ * kid), then the claims: issuer, audience, times, NONCE and at_hash when
+ * given. */
+apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
+                                 const char *nonce, const char *access_token,
+                                 json_t **claims, const char **why)
+{
+    request_rec *r = rq->r;
+    const rxa_provider_t *p = rq->p;
+    const rxa_issuer_snap_t *snap = rq->snap;
+    rxa_claims_expect_t expect;
+    rxa_jws_t *jws;
+    const char *err = NULL;
+    apr_status_t rv;
+
+    rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
+                        snap->algs, &jws, &err);
+    /* an unknown kid: the IdP may have rotated its keys */
+    if (rv == APR_NOTFOUND && p->iss) {
+        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
+                                                                 apr_time_now(),
+                                                                 r->pool);
+        if (fresh && fresh->serial != snap->serial) {
+            snap = fresh;
+            rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
+                                snap->keys, snap->algs, &jws, &err);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return rv;
+    }
+    memset(&expect, 0, sizeof(expect));
+    expect.issuer = snap->md->issuer;
+    expect.tenants = p->tenants;
+    expect.client_id = p->client_id;
+    expect.now = apr_time_sec(apr_time_now());
+    expect.skew = apr_time_sec(rq->sc->clock_skew);
+    expect.nonce = nonce;
+    expect.access_token = access_token;
+    expect.access_token_len = access_token ? strlen(access_token) : 0;
+    expect.alg = jws->alg;
+    if (rxa_claims_check(r->pool, jws->payload, &expect, &err) != RXA_CLAIMS_OK) {
+        *why = apr_psprintf(r->pool, "ID token: %s", err);
+        return APR_EINVAL;
+    }
+    *claims = jws->payload;
+    return APR_SUCCESS;
+}
