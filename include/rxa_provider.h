@@ -1,4 +1,4 @@
-/* The provider registry (SPEC section 2), httpd-free.
+/* The provider registry, httpd-free.
  *
  * Directive lines become rxa_provider_spec_t; rxa_providers_resolve() fills
  * in what a line leaves out from the environment ({NAME}_KEY, then OIDC_KEY),
@@ -51,7 +51,7 @@ typedef struct rxa_provider {
 typedef const char *rxa_getenv_fn(const void *baton, const char *name);
 
 /* Parse the arguments of a ReflexAuthProvider line, "NAME [key=value ...]",
- * into SPEC. A value may be double-quoted (key="a b"), with \" and \\
+ * into the spec it fills. A value may be double-quoted (key="a b"), with \" and \\
  * inside. Returns NULL or an error message. */
 const char *rxa_provider_spec_parse(apr_pool_t *pool,
                                     rxa_provider_spec_t *spec,

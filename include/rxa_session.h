@@ -1,4 +1,4 @@
-/* One sign-in as four sealed cookies (SPEC 5): access token, ID token,
+/* One sign-in as four sealed cookies: access token, ID token,
  * refresh token and granted scopes. Each cookie is sealed under its own
  * name, and each plaintext starts with the sign-in id, so a set mixed from
  * two sign-ins (or two users) does not open as a session. */

@@ -26,7 +26,7 @@ static int collect_forwarded(void *data, const char *key, const char *val)
     return 1;
 }
 
-/* SPEC 9: scheme, host and port from the connection and Host, or from
+/* The origin the browser sees: scheme, host and port from the connection and Host, or from
  * Forwarded / X-Forwarded-* when the TCP peer is a trusted proxy (the
  * peer itself, not what mod_remoteip made of it). */
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
@@ -98,7 +98,7 @@ static const char *claim_text(apr_pool_t *pool, const json_t *v)
     return out ? header_safe(pool, out) : NULL;
 }
 
-/* What the backend learns of the user (SPEC 7): five claims, then the
+/* What the backend learns of the user: five claims, then the
  * granted scopes, in headers and variables. */
 static const struct { const char *claim, *header, *env; } export_map[] = {
     { "sub", "X-Reflex-User-Sub", "REFLEX_USER_SUB" },
@@ -149,7 +149,7 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
     apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
 }
 
-/* SPEC 4.1: a browser navigation is sent to the login page; anything else
+/* A browser navigation is sent to the login page; anything else
  * (fetch, XHR, JSON, websocket) gets a 401 it can act on. */
 static int request_is_navigation(request_rec *r)
 {
@@ -213,7 +213,7 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
 }
 
 /* A protected page needs only to know that the browser reached it over
- * https (SPEC 4.1, 9), not its whole origin: a TLS connection from a peer
+ * https (plain http only on loopback names), not its whole origin: a TLS connection from a peer
  * that is not a trusted proxy is https whatever its Host says, and skips
  * building the origin string on every request. Anything else (plain http,
  * or a proxy that may forward another scheme) takes the full path. */
@@ -296,9 +296,9 @@ int rxa_note_auth_failure(request_rec *r, const char *auth_type)
     return strcasecmp(auth_type, RXA_AUTH_TYPE) ? DECLINED : OK;
 }
 
-/* SPEC 7: no client may speak for us. Runs for every request, protected or
- * not: X-Reflex-* in any case, and the X_Reflex_* spelling that CGI and
- * some proxies fold into the same variable. */
+/* No client may speak for us: every incoming X-Reflex-* header is removed,
+ * on every request, protected or not, in any case and in the X_Reflex_*
+ * spelling that CGI and some proxies fold into the same variable. */
 static int scrub_one(void *data, const char *key, const char *val)
 {
     apr_array_header_t *doomed = data;

@@ -1,4 +1,4 @@
-/* Authorization (SPEC 8): Require reflex-claim CLAIM VALUE ... and
+/* Authorization: Require reflex-claim CLAIM VALUE ... and
  * Require reflex-provider NAME ... An authenticated user who fails gets the
  * forbidden page with 403. */
 #include <apr_strings.h>
@@ -47,7 +47,7 @@ static const rxa_identity_t *request_identity(request_rec *r)
  * mod_authz_core answers an authenticated user it denies with 401 (so
  * that Basic auth prompts again); for us that user is signed in and simply
  * not let in, so the error document for that 401 (and a 403 from elsewhere)
- * is the forbidden page, which answers 403 (SPEC 8). */
+ * is the forbidden page, which answers 403. */
 static authz_status deny(request_rec *r, rxa_audit_reason_e reason,
                          const char *what)
 {

@@ -1,4 +1,4 @@
-/* The module's own endpoints (SPEC 3): login, callback, logout, forbidden
+/* The module's own endpoints: login, callback, logout, forbidden
  * and sync. They are served from quick_handler, on an exact match of the
  * request path, so they answer ahead of mod_proxy and of any
  * authentication configured for the same URL space. */
@@ -26,7 +26,7 @@ static rxa_issuer_snap_t *provider_snap(request_rec *r, const rxa_provider_t *p)
 }
 
 /* The query as a table; NULL (and a 400 page sent) when it is malformed or
- * repeats a parameter (SPEC 4.4), so each name in it is there once. */
+ * repeats a parameter, so each name in it is there once. */
 static apr_table_t *request_query(request_rec *r, int *status)
 {
     apr_table_t *q = NULL;
@@ -137,7 +137,7 @@ static int handle_login(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     raw_to = apr_table_get(q, "redirect_to");
     redirect_to = rxa_redirect_to_sanitize(r->pool, raw_to, origin, NULL);
     name = apr_table_get(q, "provider");
-    /* SPEC 4.2: never straight to the IdP, unless asked and unambiguous */
+    /* never straight to the IdP, unless asked and unambiguous */
     if (!name && sc->login_auto_redirect == 1 && sc->providers->nelts == 1)
         return login_start(r, sc, APR_ARRAY_IDX(sc->providers, 0,
                                                 rxa_provider_t *),
@@ -294,7 +294,7 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     int status = DONE, i;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    /* SPEC 4.6: another site cannot log our users out */
+    /* another site cannot log our users out */
     if (site && !strcasecmp(site, "cross-site")) {
         apr_table_setn(r->headers_out, "Location", "/");
         return HTTP_MOVED_TEMPORARILY;
@@ -339,7 +339,8 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     return HTTP_MOVED_TEMPORARILY;
 }
 
-/* SPEC 10: only our own pages may call it. */
+/* Only our own pages may call it: a cross-site request, or a POST whose
+ * Origin is another origin, is refused. */
 static int sync_same_origin(request_rec *r, const char *origin)
 {
     const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
@@ -398,7 +399,7 @@ static int handle_sync(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     else {
         r->status = HTTP_UNAUTHORIZED;
         body = json_pack("{s:b}", "authenticated", 0);
-        /* the callback page's call (SPEC 5): the cookies just set did not
+        /* the callback page's call: the cookies just set did not
          * come back; the page shows this id */
         if (r->args && !strcmp(r->args, "after=sign-in")) {
             const char *id = rxa_error_id(r);

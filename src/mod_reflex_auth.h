@@ -243,7 +243,8 @@ apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
                          rxa_session_t **out, const char **why);
 void rxa_tokens_child_init(apr_pool_t *pchild);
 
-/* Refresh this long before the access token expires (SPEC 5). */
+/* Refresh this long (seconds) before the access token expires; the
+ * tab-sync script (src/pages/sync.js) gets the same value. */
 #define RXA_REFRESH_MARGIN 30
 
 /* authz.c */

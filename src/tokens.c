@@ -2,7 +2,7 @@
  * and refresh) and userinfo. Refreshes are
  * coalesced per process: concurrent requests carrying the same refresh
  * token wait for one call to the IdP and share its answer, so an IdP that
- * rotates refresh tokens never sees one used twice from here (SPEC 5). */
+ * rotates refresh tokens never sees one used twice from here. */
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
@@ -136,7 +136,7 @@ static int userinfo_names(const json_t *info, const char *sub)
 
 /* --- userinfo, cached per process ---------------------------------------------- */
 
-/* Claims from userinfo are kept for at most 30 minutes (SPEC-style bound),
+/* Claims from userinfo are kept for at most 30 minutes,
  * keyed by the access token's digest, so a new access token (refresh, new
  * sign-in) fetches them again. */
 #define USERINFO_MAX_AGE apr_time_from_sec(30 * 60)
@@ -234,7 +234,7 @@ static void userinfo_remember(apr_pool_t *pool, const rxa_provider_t *p,
     apr_thread_mutex_unlock(userinfo_lock);
 }
 
-/* Userinfo at sign-in (SPEC 4.4): its sub must be the ID token's. The
+/* Userinfo at sign-in: its sub must be the ID token's. The
  * claims are kept, so this process's first protected request does not
  * fetch them again. */
 apr_status_t rxa_userinfo_check(const rxa_req_t *rq, const char *access_token,
@@ -480,7 +480,7 @@ static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
     json_t *claims;
     apr_status_t rv;
 
-    /* only the scopes granted at sign-in (SPEC 5) */
+    /* only the scopes granted at sign-in */
     form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
                        rxa_url_encode(r->pool, old->refresh_token), "&scope=",
                        rxa_url_encode(r->pool, old->granted_scopes), NULL);

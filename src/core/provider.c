@@ -193,8 +193,8 @@ static rxa_provider_t *provider_resolve_one(apr_pool_t *pool,
                             "CLIENT_SECRET", getenv_fn, baton, &secret_from,
                             &fb);
     p->client_secret = secret && *secret ? secret : NULL;
-    /* Scopes and tenants come from the line only (SPEC 2 reads ISSUER_URI,
-     * CLIENT_ID and CLIENT_SECRET from the environment). */
+    /* Scopes and tenants come from the line only (only ISSUER_URI,
+     * CLIENT_ID and CLIENT_SECRET are read from the environment). */
     scopes = spec->scopes;
     tenants = spec->tenants;
 
