@@ -1,7 +1,7 @@
 /* check_authn for AuthType ReflexOIDC: the signed-in user (identity.c)
  * becomes REMOTE_USER and the identity headers and variables, or the
- * request is sent to sign in; the request origin the browser sees; and
- * the scrubbing of every incoming X-Reflex-* header. */
+ * request is sent to sign in; and the scrubbing of every incoming
+ * X-Reflex-* header, so that only the module speaks with that voice. */
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -10,60 +10,11 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_forwarded.h"
-#include "rxa_host.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
-#include "rxa_origin.h"
 #include "rxa_query.h"
 #include "rxa_redirect.h"
 #include "rxa_util.h"
-
-/* --- the origin the browser sees ---------------------------------------------- */
-
-static int collect_forwarded(void *data, const char *key, const char *val)
-{
-    APR_ARRAY_PUSH((apr_array_header_t *)data, const char *) = val;
-    return 1;
-}
-
-/* The origin the browser sees: scheme, host and port from the connection and Host, or from
- * Forwarded / X-Forwarded-* when the TCP peer is a trusted proxy (the
- * peer itself, not what mod_remoteip made of it). */
-int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
-                       const char **origin)
-{
-    apr_array_header_t *fwd = apr_array_make(r->pool, 1, sizeof(const char *));
-    rxa_origin_input_t in;
-    rxa_origin_t out;
-    const char *err = NULL;
-    apr_status_t rv;
-
-    memset(&in, 0, sizeof(in));
-    in.is_tls = !strcmp(ap_http_scheme(r), "https");
-    in.host_header = apr_table_get(r->headers_in, "Host");
-    in.server_name = r->server->server_hostname;
-    in.local_port = r->connection->local_addr->port;
-    in.trusted = sc->trusted_proxies;
-    in.peer_trusted = rxa_trusted_contains(sc->trusted_proxies,
-                                           r->connection->client_addr);
-    if (in.peer_trusted) {
-        apr_table_do(collect_forwarded, fwd, r->headers_in, "Forwarded", NULL);
-        in.forwarded = (const char *const *)fwd->elts;
-        in.n_forwarded = fwd->nelts;
-        in.xf_proto = apr_table_get(r->headers_in, "X-Forwarded-Proto");
-        in.xf_host = apr_table_get(r->headers_in, "X-Forwarded-Host");
-        in.xf_port = apr_table_get(r->headers_in, "X-Forwarded-Port");
-    }
-    if ((rv = rxa_origin_compute(r->pool, &in, &out, &err)) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00060: request "
-                      "refused: %s", err);
-        return HTTP_BAD_REQUEST;
-    }
-    if (strcmp(out.scheme, "https") && !rxa_host_is_loopback(out.host))
-        return rxa_page_https_required(r);
-    *origin = out.origin;
-    return OK;
-}
 
 /* No control characters in a header value: they would split it. */
 static const char *header_safe(apr_pool_t *pool, const char *s)

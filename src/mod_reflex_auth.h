@@ -154,6 +154,10 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 int rxa_check_authn(request_rec *r);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
+
+/* request_origin.c: the browser-visible origin of R into *ORIGIN; OK, or
+ * the status of the answer already made (400 for a malformed Host or
+ * forwarded header, the https-required page). */
 int rxa_request_origin(request_rec *r, const rxa_srv_conf_t *sc,
                        const char **origin);
 /* The identity headers' values for WHO, from POOL; NULL for a claim it

@@ -20,8 +20,7 @@ OUTSIDE = re.compile(
     r"\bSPEC\b|\bSPEC\.md\b|\bSTYLE(?:\.md| \d)|\b[Ii]ssues? #?\d+\b"
     r"|\.\./shared/(?!testdata\b)")
 SKIP_DIRS = ("t/fuzz/corpus/", "t/bench/results/")
-SKIP_FILES = {"t/idp/package-lock.json", "t/guard/self_contained.py",
-              "ChangeLog"}
+SKIP_FILES = {"t/idp/package-lock.json", "t/guard/self_contained.py"}
 TEXT_EXT = (".c", ".h", ".py", ".mjs", ".js", ".html", ".am", ".ac", ".md",
             ".conf", ".load", ".lua", ".sh", ".supp", ".json")
 

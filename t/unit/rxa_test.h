@@ -77,6 +77,22 @@ static inline char *rxa_test_slurp(apr_pool_t *p, const char *path,
     return buf;
 }
 
+/* A test program of one suite NAME with one test case holding the tests
+ * listed (START_TEST names), in that order. */
+#define RXA_TEST_SUITE(name, ...)                                          \
+    static Suite *make_suite(void)                                         \
+    {                                                                      \
+        const TTest *const tests[] = { __VA_ARGS__ };                      \
+        Suite *s = suite_create(name);                                     \
+        TCase *tc = rxa_tcase(name);                                       \
+        size_t i;                                                          \
+        for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)             \
+            tcase_add_test(tc, tests[i]);                                  \
+        suite_add_tcase(s, tc);                                            \
+        return s;                                                          \
+    }                                                                      \
+    RXA_TEST_MAIN(make_suite)
+
 #define RXA_TEST_MAIN(make_suite)                                          \
     int main(void)                                                         \
     {                                                                      \

@@ -85,16 +85,7 @@ START_TEST(kty_and_digest)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-    Suite *s = suite_create("alg");
-    TCase *tc = rxa_tcase("algs");
-
-    tcase_add_test(tc, alg_names);
-    tcase_add_test(tc, algset_from_discovery);
-    tcase_add_test(tc, kty_and_digest);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-RXA_TEST_MAIN(make_suite)
+RXA_TEST_SUITE("alg",
+               alg_names,
+               algset_from_discovery,
+               kty_and_digest)

@@ -72,16 +72,7 @@ START_TEST(failed_random_fails_closed)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-    Suite *s = suite_create("csp");
-    TCase *tc = rxa_tcase("csp");
-
-    tcase_add_test(tc, nonce_in_policy);
-    tcase_add_test(tc, openssl_nonces_differ);
-    tcase_add_test(tc, failed_random_fails_closed);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-RXA_TEST_MAIN(make_suite)
+RXA_TEST_SUITE("csp",
+               nonce_in_policy,
+               openssl_nonces_differ,
+               failed_random_fails_closed)

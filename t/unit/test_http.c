@@ -101,17 +101,8 @@ START_TEST(insecure_url_refused)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-    Suite *s = suite_create("http");
-    TCase *tc = rxa_tcase("http");
-
-    tcase_add_test(tc, multi_init_fails);
-    tcase_add_test(tc, easy_init_fails);
-    tcase_add_test(tc, multi_add_handle_fails);
-    tcase_add_test(tc, insecure_url_refused);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-RXA_TEST_MAIN(make_suite)
+RXA_TEST_SUITE("http",
+               multi_init_fails,
+               easy_init_fails,
+               multi_add_handle_fails,
+               insecure_url_refused)

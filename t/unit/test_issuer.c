@@ -321,6 +321,20 @@ START_TEST(refreshes_free_what_they_replace)
 }
 END_TEST
 
+/* An issuer of M's, discovered at NOW, in a configuration pool of its own
+ * (*CONF), with a request pool (*REQUEST) to hold its snapshots. */
+static rxa_issuer_t *mini_idp_issuer(mini_idp_t *m, apr_time_t now,
+                                     apr_pool_t **conf, apr_pool_t **request)
+{
+    rxa_issuer_t *iss;
+
+    apr_pool_create(conf, rxa_test_pool);
+    apr_pool_create(request, rxa_test_pool);
+    iss = rxa_issuer_create(*conf, m->issuer, NULL, 2000);
+    ck_assert_int_eq(rxa_issuers_discover(*conf, &iss, 1, now), 0);
+    return iss;
+}
+
 /* A request keeps the snapshot it was given while a refresh replaces it,
  * and lets it go when its pool is cleared; the configuration's end lets
  * go of the current one. */
@@ -336,10 +350,7 @@ START_TEST(held_snapshot_outlives_its_replacement)
     apr_uint64_t serial;
     apr_status_t rv;
 
-    apr_pool_create(&conf, rxa_test_pool);
-    apr_pool_create(&request, rxa_test_pool);
-    iss = rxa_issuer_create(conf, m.issuer, NULL, 2000);
-    ck_assert_int_eq(rxa_issuers_discover(conf, &iss, 1, now), 0);
+    iss = mini_idp_issuer(&m, now, &conf, &request);
     ck_assert_uint_eq(rxa_issuer_snaps_alive(), alive0 + 1);
     held = rxa_issuer_get(iss, now, request);
     ck_assert_ptr_nonnull(held);
@@ -394,10 +405,7 @@ START_TEST(serial_follows_the_current_snapshot)
     rxa_issuer_snap_t *snap, *fresh;
     apr_status_t rv;
 
-    apr_pool_create(&conf, rxa_test_pool);
-    apr_pool_create(&request, rxa_test_pool);
-    iss = rxa_issuer_create(conf, m.issuer, NULL, 2000);
-    ck_assert_int_eq(rxa_issuers_discover(conf, &iss, 1, now), 0);
+    iss = mini_idp_issuer(&m, now, &conf, &request);
     snap = rxa_issuer_get(iss, now, request);
     ck_assert_ptr_nonnull(snap);
     ck_assert(rxa_issuer_serial(iss, now, request) == snap->serial);
