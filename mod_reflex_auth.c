@@ -41,9 +41,11 @@ static int rxa_log_enabled_cb(void *baton, int level)
 static int rxa_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
+    apr_status_t rv;
+
     rxa_log_set(rxa_log_print, rxa_log_enabled_cb, NULL);
-    if (rxa_http_global_init() != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+    if ((rv = rxa_http_global_init()) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, NULL,
                      "RXA00030: curl_global_init failed");
         return HTTP_INTERNAL_SERVER_ERROR;
     }

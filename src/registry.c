@@ -121,12 +121,14 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
     apr_array_header_t *all = issuers_collect(pconf, ptemp, s);
     rxa_issuer_t **issuers = (rxa_issuer_t **)all->elts;
     apr_time_t now = apr_time_now();
+    apr_status_t rv;
     int i;
 
     if (all->nelts == 0)
         return;
-    if (rxa_issuers_share_generations(pconf, issuers, all->nelts) != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "RXA00013: no shared "
+    if ((rv = rxa_issuers_share_generations(pconf, issuers, all->nelts))
+        != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "RXA00013: no shared "
                      "memory for key-set generations: a provider's key "
                      "rotation reaches each worker process on its own");
     rxa_issuers_discover(ptemp, issuers, all->nelts, now);
