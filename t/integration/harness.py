@@ -1212,6 +1212,10 @@ class Httpd:
         for k, v in (self.env if env is None else env).items():
             if v is None:
                 penv.pop(k, None)
+            elif k == "LD_PRELOAD" and penv.get(k):
+                # a test's own library goes after the sanitizer runtime,
+                # which must be the first library of the process
+                penv[k] = f"{penv[k]} {v}"
             else:
                 penv[k] = str(v)
         return penv
