@@ -139,6 +139,16 @@ def write_file(path, text, mode=0o644):
     return path
 
 
+def build_shim(workdir, name, source):
+    """Compile C source into workdir/<name>.so, a library for a test's
+    LD_PRELOAD (a shim that makes a library call fail on demand); its path."""
+    src, lib = Path(workdir) / f"{name}.c", Path(workdir) / f"{name}.so"
+    src.write_text(source)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(src), "-ldl"],
+                   check=True, timeout=120)
+    return lib
+
+
 def tail(path, lines=40):
     """The last lines of a text file, or a note that it does not exist."""
     try:

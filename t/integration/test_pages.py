@@ -2,9 +2,8 @@
 and the tab-sync script as served."""
 
 import re
-import subprocess
 
-from harness import COOKIE_SECRET, REPO
+from harness import COOKIE_SECRET, REPO, build_shim
 
 # Makes RAND_bytes fail for 16-byte draws (a CSP nonce's size) while the
 # file named by RXA_TEST_RAND_FAIL exists; every other call goes through.
@@ -30,11 +29,7 @@ int RAND_bytes(unsigned char *buf, int num)
 
 
 def rand_shim(workdir):
-    src, lib = workdir / "rand_shim.c", workdir / "rand_shim.so"
-    src.write_text(RAND_SHIM)
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(src), "-ldl"],
-                   check=True, timeout=120)
-    return lib
+    return build_shim(workdir, "rand_shim", RAND_SHIM)
 
 
 def test_failed_nonce_draw_sends_no_page(httpd_factory, idp_factory, http_session, workdir):
