@@ -268,6 +268,8 @@ void rxa_audit(request_rec *r, rxa_audit_event_e event,
 int rxa_sync_script(request_rec *r);
 
 /* pages.c */
+int rxa_pages_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s);
 const char *rxa_error_id(request_rec *r);
 int rxa_page_error(request_rec *r, int status, const char *title,
                    const char *message, const char *error_id);

@@ -39,24 +39,36 @@ static int page_csp(request_rec *r, rxa_csp_t *csp)
     return 1;
 }
 
-/* The template of KIND: the administrator's, else the built-in one,
- * compiled here (a few kilobytes, for pages that are rare next to the
- * requests they guard). NULL, logged, if that ever fails. */
+/* The built-in templates, compiled once per configuration (post_config),
+ * shared read-only by every server and request. */
+static rxa_template_t *builtin_pages[RXA_PAGE_NKINDS];
+
+int rxa_pages_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err = NULL;
+    apr_status_t rv;
+    int k;
+
+    for (k = 0; k < RXA_PAGE_NKINDS; k++) {
+        if ((rv = rxa_template_builtin(pconf, (rxa_page_kind_e)k,
+                                       &builtin_pages[k], &err))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, rv, s,
+                         "RXA00181: the built-in %s page cannot be used: %s",
+                         rxa_page_kind_name((rxa_page_kind_e)k), err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* The template of KIND: the administrator's, else the built-in one. */
 static const rxa_template_t *page_template(request_rec *r,
                                            rxa_page_kind_e kind)
 {
     const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
-    rxa_template_t *tpl = NULL;
-    const char *err = NULL;
-    apr_status_t rv;
 
-    if (sc->pages[kind])
-        return sc->pages[kind];
-    if ((rv = rxa_template_builtin(r->pool, kind, &tpl, &err)))
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "RXA00181: the built-in "
-                      "%s page cannot be used: %s", rxa_page_kind_name(kind),
-                      err);
-    return tpl;
+    return sc->pages[kind] ? sc->pages[kind] : builtin_pages[kind];
 }
 
 /* Send the page of KIND with STATUS and VALS, plus the values every page
