@@ -130,13 +130,6 @@ static apr_int64_t vcache_until(const rxa_srv_conf_t *sc,
     return until < now + VCACHE_TTL ? until : now + VCACHE_TTL;
 }
 
-/* The identity headers' values, made once per memo (authn.c). */
-static const char *const *identity_exports(apr_pool_t *pool,
-                                           const rxa_identity_t *who)
-{
-    return rxa_identity_exports(pool, who);
-}
-
 /* R's client connection: the master of an HTTP/2 stream. */
 static conn_rec *memo_conn(request_rec *r)
 {
@@ -213,7 +206,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     e->who.provider = p;
     e->who.claims = claims;
     e->who.sub = rxa_json_get_str(claims, "sub");
-    e->who.exported = identity_exports(pool, &e->who);
+    e->who.exported = rxa_identity_exports(pool, &e->who);  /* once per memo */
     /* published whole: readers see the entry with every field set */
     do {
         head = apr_atomic_casptr(&m->head, NULL, NULL);
