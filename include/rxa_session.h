@@ -20,6 +20,8 @@ typedef enum {
 typedef struct rxa_session {
     const char *provider;
     const char *sid;                /* the sign-in these cookies belong to */
+    apr_int64_t started_at;         /* when it began (the callback), epoch
+                                     * seconds; 0: unknown */
     const char *access_token;
     apr_int64_t expires_at;         /* access token expiry, epoch seconds */
     const char *id_token;

@@ -46,6 +46,7 @@ APLOG_USE_MODULE(reflex_auth);
 #define RXA_DEFAULT_LOGOUT_PATH    "/logout"
 #define RXA_DEFAULT_FORBIDDEN_PATH "/forbidden"
 #define RXA_DEFAULT_SYNC_PATH      "/_reflex/cookies/sync"
+#define RXA_DEFAULT_BACKCHANNEL_LOGOUT_PATH "/_reflex/backchannel-logout"
 #define RXA_DEFAULT_HTTP_TIMEOUT   apr_time_from_sec(5)
 #define RXA_DEFAULT_CLOCK_SKEW     apr_time_from_sec(60)
 
@@ -68,6 +69,8 @@ typedef struct rxa_srv_conf {
     const char *audit_log;                  /* FILE or "|program" */
     struct rxa_trusted_t *trusted_proxies;  /* ReflexAuthTrustedProxies */
     rxa_template_t *pages[RXA_PAGE_NKINDS]; /* ReflexAuthPage, NULL: built-in */
+    const struct rxa_shcache_spec *shared_cache_spec; /* NULL: unset (shm) */
+    const char *backchannel_logout_path;
 
     /* Derived at start-up, not merged: */
     int in_use;                             /* anything configures us */
@@ -75,6 +78,8 @@ typedef struct rxa_srv_conf {
     rxa_seal_keyring_t *keyring;            /* from cookie_secrets */
     apr_file_t *audit_file;                 /* opened at open_logs */
     const char *config_error;               /* why this server cannot work */
+    struct rxa_shcache *cache;              /* the shared cache it names */
+    struct rxa_revocation *revocation;      /* that cache's revocation list */
 } rxa_srv_conf_t;
 
 /* Per-directory config (<Location>, <Directory>, .htaccess). */

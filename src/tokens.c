@@ -399,6 +399,7 @@ apr_status_t rxa_session_from_tokens(const rxa_req_t *rq,
     memset(s, 0, sizeof(*s));
     s->provider = rq->p->name;
     s->sid = old ? old->sid : NULL;
+    s->started_at = old ? old->started_at : 0;
     s->access_token = resp->access_token;
     s->expires_at = apr_time_sec(apr_time_now()) + resp->expires_in;
     s->id_token = id_token;
@@ -463,6 +464,7 @@ static void session_copy(apr_pool_t *pool, rxa_session_t *to,
 {
     to->provider = apr_pstrdup(pool, from->provider);
     to->sid = apr_pstrdup(pool, from->sid);
+    to->started_at = from->started_at;
     to->access_token = apr_pstrdup(pool, from->access_token);
     to->expires_at = from->expires_at;
     to->id_token = apr_pstrdup(pool, from->id_token);
