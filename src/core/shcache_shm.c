@@ -2,12 +2,13 @@
  * segment, made in the parent so every child inherits it. Callers hold the
  * global mutex around each call.
  *
- * Two classes of slots: many small ones (a lock, a counter, a revocation
- * entry: key and value together up to SMALL_BYTES) and a few large ones
- * (a refresh's sealed result, up to RXA_SHCACHE_MAX_VALUE). An entry
- * lives in one slot of the smallest class it fits. A new entry takes a
- * free or expired slot of its class, else the slot that expires soonest
- * (counters, which never expire, go last).
+ * Three classes of slots: many small ones (a lock, a counter, a
+ * revocation entry: key and value together up to 232 bytes), fewer medium
+ * ones (a refresh's sealed result, a few kilobytes) and a few large ones
+ * (up to RXA_SHCACHE_MAX_VALUE). An entry lives in one slot of the
+ * smallest class it fits. A new entry takes a free or expired slot of its
+ * class, else the slot that expires soonest (counters, which never
+ * expire, go last).
  *
  * Each slot's head (when it expires, the key's hash, the lengths) sits in
  * a dense array apart from the data, so the scan of a class that every
@@ -20,11 +21,17 @@
 
 #include "shcache_int.h"
 
-#define SMALL_SLOTS 16384
-#define SMALL_BYTES 232
-#define LARGE_SLOTS 128
-#define LARGE_BYTES (RXA_SHCACHE_MAX_KEY + RXA_SHCACHE_MAX_VALUE)
+#define NCLASSES 3
 #define NEVER APR_INT64_MAX
+
+/* Each class's slots and bytes of key and value a slot holds: 14 MB. */
+static const struct {
+    apr_size_t nslots, bytes;
+} CLASSES[NCLASSES] = {
+    { 16384, 232 },
+    { 1024, 8192 },
+    { 64, RXA_SHCACHE_MAX_KEY + RXA_SHCACHE_MAX_VALUE },
+};
 
 typedef struct head {
     apr_time_t expires;         /* 0: free */
@@ -41,7 +48,7 @@ typedef struct slot_class {
 
 struct rxa_shm_table {
     apr_shm_t *shm;
-    slot_class_t cls[2];        /* small, large */
+    slot_class_t cls[NCLASSES];
 };
 
 /* A slot: its class and index. */
@@ -52,28 +59,30 @@ typedef struct slot {
 
 apr_status_t rxa_shm_table_create(apr_pool_t *pool, rxa_shm_table_t **out)
 {
-    apr_size_t small_heads = SMALL_SLOTS * sizeof(head_t);
-    apr_size_t large_heads = LARGE_SLOTS * sizeof(head_t);
-    apr_size_t size = small_heads + large_heads
-        + (apr_size_t)SMALL_SLOTS * SMALL_BYTES
-        + (apr_size_t)LARGE_SLOTS * LARGE_BYTES;
     rxa_shm_table_t *t = apr_pcalloc(pool, sizeof(*t));
+    apr_size_t heads = 0, size = 0;
     apr_status_t rv;
-    char *base;
+    char *base, *data;
+    int c;
 
     *out = NULL;
+    for (c = 0; c < NCLASSES; c++) {
+        heads += CLASSES[c].nslots * sizeof(head_t);
+        size += CLASSES[c].nslots * (sizeof(head_t) + CLASSES[c].bytes);
+    }
     if ((rv = apr_shm_create(&t->shm, size, NULL, pool)) != APR_SUCCESS)
         return rv;
     base = apr_shm_baseaddr_get(t->shm);
-    memset(base, 0, small_heads + large_heads);
-    t->cls[0].heads = (head_t *)base;
-    t->cls[1].heads = (head_t *)(base + small_heads);
-    t->cls[0].data = base + small_heads + large_heads;
-    t->cls[1].data = t->cls[0].data + (apr_size_t)SMALL_SLOTS * SMALL_BYTES;
-    t->cls[0].nslots = SMALL_SLOTS;
-    t->cls[0].bytes = SMALL_BYTES;
-    t->cls[1].nslots = LARGE_SLOTS;
-    t->cls[1].bytes = LARGE_BYTES;
+    memset(base, 0, heads);
+    data = base + heads;
+    for (c = 0; c < NCLASSES; c++) {
+        t->cls[c].nslots = CLASSES[c].nslots;
+        t->cls[c].bytes = CLASSES[c].bytes;
+        t->cls[c].heads = (head_t *)base;
+        t->cls[c].data = data;
+        base += CLASSES[c].nslots * sizeof(head_t);
+        data += CLASSES[c].nslots * CLASSES[c].bytes;
+    }
     *out = t;
     return APR_SUCCESS;
 }
@@ -106,7 +115,7 @@ static int slot_find(rxa_shm_table_t *t, const char *key, apr_size_t klen,
     int c;
     apr_size_t i;
 
-    for (c = 0; c < 2; c++)
+    for (c = 0; c < NCLASSES; c++)
         for (i = 0; i < t->cls[c].nslots; i++) {
             const head_t *h = &t->cls[c].heads[i];
 
@@ -123,7 +132,11 @@ static int slot_find(rxa_shm_table_t *t, const char *key, apr_size_t klen,
 /* The smallest class for NEED bytes of key and value. */
 static slot_class_t *class_for(rxa_shm_table_t *t, apr_size_t need)
 {
-    return &t->cls[need <= SMALL_BYTES ? 0 : 1];
+    int c = 0;
+
+    while (need > t->cls[c].bytes && c < NCLASSES - 1)
+        c++;
+    return &t->cls[c];
 }
 
 /* A slot for a new entry of NEED bytes: free or expired, else evicted. */

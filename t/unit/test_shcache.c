@@ -323,10 +323,11 @@ START_TEST(shm_semantics)
 }
 END_TEST
 
-/* Large values PREFIX:0, PREFIX:1, ..., each living a second longer than
- * the one before, until the first (the soonest to expire) is evicted:
- * then PREFIX:1 to PREFIX:N fill the large slots; N. */
-static int fill_large(rxa_shcache_t *c, const char *prefix)
+/* Values of 1000 bytes (one class of slots) PREFIX:0, PREFIX:1, ...,
+ * each living a second longer than the one before, until the first (the
+ * soonest to expire) is evicted: then PREFIX:1 to PREFIX:N fill that
+ * class; N. */
+static int fill_class(rxa_shcache_t *c, const char *prefix)
 {
     char *large = apr_palloc(rxa_test_pool, 1000);
     const char *first = apr_pstrcat(rxa_test_pool, prefix, ":0", NULL);
@@ -356,7 +357,7 @@ static apr_status_t get_status(rxa_shcache_t *c, const char *key)
 START_TEST(shm_evicts_what_expires_soonest)
 {
     rxa_shcache_t *c = make_shm();
-    int slots = fill_large(c, "rxa1:large");
+    int slots = fill_class(c, "rxa1:large");
     char *large = apr_palloc(rxa_test_pool, 1000);
     apr_uint64_t n;
     int i;
@@ -385,12 +386,12 @@ START_TEST(shm_evicts_what_expires_soonest)
 }
 END_TEST
 
-/* A value that shrinks leaves its large slot to large values. */
-START_TEST(shm_small_value_leaves_the_large_slots)
+/* A value that shrinks leaves its slot to values of that size. */
+START_TEST(shm_shrunk_value_leaves_its_slot)
 {
     rxa_shcache_t *c = make_shm();
     char *large = apr_palloc(rxa_test_pool, 1000);
-    int slots = fill_large(c, "rxa1:a");
+    int slots = fill_class(c, "rxa1:a");
 
     memset(large, 'z', 1000);
     ck_assert_int_eq(rxa_shcache_set(c, "rxa1:a:1", "small", 5, 5000),
@@ -964,7 +965,7 @@ RXA_TEST_SUITE("shcache",
                ipv6_servers_are_refused_at_creation,
                shm_semantics,
                shm_evicts_what_expires_soonest,
-               shm_small_value_leaves_the_large_slots,
+               shm_shrunk_value_leaves_its_slot,
                shm_is_one_segment_for_all_processes,
                tasks_run_periodically_and_stop_with_the_pool,
                remote_semantics,
