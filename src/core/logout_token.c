@@ -235,18 +235,18 @@ struct rxa_logout_seen {
 apr_status_t rxa_logout_seen_create(apr_pool_t *pool, apr_size_t n,
                                     rxa_logout_seen_t **out)
 {
-    rxa_logout_seen_t *t = apr_pcalloc(pool, sizeof(*t));
-    apr_status_t rv;
+    apr_thread_mutex_t *mutex = NULL;
+    apr_status_t rv = n < 1 ? APR_EINVAL
+        : apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, pool);
 
-    if (n < 1)
-        return APR_EINVAL;
-    rv = apr_thread_mutex_create(&t->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
-    if (rv != APR_SUCCESS)
-        return rv;
-    t->slots = apr_pcalloc(pool, n * sizeof(*t->slots));
-    t->n = n;
-    *out = t;
-    return APR_SUCCESS;
+    *out = NULL;
+    if (rv == APR_SUCCESS) {
+        *out = apr_pcalloc(pool, sizeof(**out));
+        (*out)->mutex = mutex;
+        (*out)->slots = apr_pcalloc(pool, n * sizeof(seen_slot_t));
+        (*out)->n = n;
+    }
+    return rv;
 }
 
 apr_status_t rxa_logout_seen_claim(rxa_logout_seen_t *t, const char *key,

@@ -1,5 +1,6 @@
 /* Back-Channel Logout: the form body and the logout token's claims. */
 #include "rxa_test.h"
+#include "rxa_claims_test.h"
 
 #include "rxa_json.h"
 #include "rxa_logout_token.h"
@@ -79,8 +80,7 @@ END_TEST
 
 /* --- the claims --------------------------------------------------------------- */
 
-/* A good claim set, with members replaced or added from EXTRA (a JSON
- * object whose null members delete). */
+/* A good claim set, changed by EXTRA (see rxa_test_claims). */
 static json_t *claims(const char *extra)
 {
     static const char base[] =
@@ -90,32 +90,18 @@ static json_t *claims(const char *extra)
         "\"sub\":\"248289761001\","
         "\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":"
         "{}}}";
-    const char *err;
-    json_t *c = rxa_json_parse(rxa_test_pool, base, strlen(base), 4096, &err);
-    const char *k;
-    json_t *v;
 
-    if (extra) {
-        json_t *x = rxa_json_parse(rxa_test_pool, extra, strlen(extra), 4096,
-                                   &err);
-        ck_assert_msg(x != NULL, "bad test JSON %s", extra);
-        json_object_foreach(x, k, v) {
-            if (json_is_null(v))
-                json_object_del(c, k);
-            else
-                json_object_set(c, k, v);
-        }
-    }
-    return c;
+    return rxa_test_claims(rxa_test_pool, base, extra);
 }
 
+/* Each test starts from these and may change them. */
 static void setup_expect(void)
 {
-    memset(&expect, 0, sizeof(expect));
-    expect.issuer = "https://idp.example";
-    expect.client_id = "client-1";
-    expect.now = NOW;
-    expect.skew = 60;
+    static const rxa_logout_expect_t good = {
+        "https://idp.example", "client-1", NOW, 60
+    };
+
+    expect = good;
 }
 
 static apr_status_t check(const char *extra, rxa_logout_token_t *t,
