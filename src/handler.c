@@ -264,6 +264,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                              "The sign-in could not be stored in cookies.",
                              rv, "no random sign-in id",
                              RXA_AUDIT_R_INTERNAL_ERROR, p->name);
+    s.started_at = apr_time_sec(apr_time_now());
     if ((rv = rxa_session_set_cookies(r, sc, &s, &why)) == APR_ENOSPC)
         return callback_fail(r, HTTP_BAD_GATEWAY, "The identity provider's "
                              "tokens are too large to be kept in this "

@@ -191,7 +191,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
         || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS)
         return;
     if (!rxa_vcache_get(vcache, pool, key, klen, snap->serial, now, &s,
-                        &claims, &until)) {
+                        &claims, NULL, &until)) {
         apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
         return;
     }
@@ -352,7 +352,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         if (vcache
             && (rq.snap = rxa_issuer_get(rq.p->iss, apr_time_now(), r->pool))
             && rxa_vcache_get(vcache, r->pool, key, klen, rq.snap->serial, now,
-                              &hit, &claims, NULL)) {
+                              &hit, &claims, NULL, NULL)) {
             identity_set(cached, rq.p, hit, claims);
             *who = cached;
             memo_put(r, sc, rq.p, rq.snap, key, klen, now);
@@ -366,7 +366,8 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
              * and the browser gets new ones with this answer. */
             if (vcache && !refreshed)
                 rxa_vcache_put(vcache, key, klen, rq.snap->serial, now,
-                               vcache_until(sc, s, claims, now), s, claims);
+                               vcache_until(sc, s, claims, now), s, claims,
+                               NULL);
             identity_set(cached, rq.p, s, claims);
             cached->cookies_set = refreshed;
             *who = cached;
