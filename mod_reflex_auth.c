@@ -103,6 +103,9 @@ static void rxa_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_post_config_version, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_pages_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* after the shared caches are made: a revocation list for each */
+    ap_hook_post_config(rxa_revocation_post_config, NULL, NULL,
+                        APR_HOOK_LAST);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_open_logs(rxa_audit_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
     /* the memo of identities per client connection (identity.c) */

@@ -11,23 +11,27 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 
-/* The sub of an ID token this module sealed in a cookie itself (so it was
- * verified when stored): read without checking its signature or claims
- * again, which may have expired since. NULL when it does not decode. */
-const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+/* The claims of an ID token this module sealed in a cookie itself (so it
+ * was verified when stored): read without checking its signature or
+ * claims again, which may have expired since. NULL when it does not
+ * decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token)
 {
     const char *dot1 = strchr(id_token, '.'), *dot2, *err;
     unsigned char *payload;
     apr_size_t len;
-    json_t *claims;
 
     if (!dot1 || !(dot2 = strchr(dot1 + 1, '.'))
         || rxa_b64url_decode(pool, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
-                             &payload, &len) != APR_SUCCESS
-        || !(claims = rxa_json_parse_object(pool, (const char *)payload, len,
-                                            RXA_JWS_MAX_LEN, &err)))
+                             &payload, &len) != APR_SUCCESS)
         return NULL;
-    return rxa_json_get_str(claims, "sub");
+    return rxa_json_parse_object(pool, (const char *)payload, len,
+                                 RXA_JWS_MAX_LEN, &err);
+}
+
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+{
+    return rxa_json_get_str(rxa_id_token_claims(pool, id_token), "sub");
 }
 
 /* The signature with the issuer's keys (refreshed once for an unknown

@@ -8,7 +8,8 @@
  * decisions and the caches around them), from session_cookies.c (the
  * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
  * id_token.c (ID token verification); login_cookies.c the login state;
- * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * handler.c the module's own endpoints; revocation_list.c the lists of
+ * revoked sign-ins; authz.c Require reflex-*;
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -99,6 +100,9 @@ typedef struct rxa_identity {
     const char *const *exported;            /* the identity headers' values,
                                              * made once (identity.c); NULL:
                                              * made per request */
+    const struct rxa_signin_ref *ref;       /* what the revocation list is
+                                             * checked with, made once;
+                                             * NULL: none */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
@@ -221,8 +225,9 @@ void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
 apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
                                  const char *nonce, const char *access_token,
                                  json_t **claims, const char **why);
-/* The sub of an ID token that this module sealed in a cookie, without a
- * second check; NULL when it does not decode. */
+/* The claims, or the sub, of an ID token that this module sealed in a
+ * cookie, without a second check; NULL when it does not decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token);
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
 
 /* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
@@ -255,6 +260,10 @@ void rxa_tokens_child_init(apr_pool_t *pchild);
 /* Refresh this long (seconds) before the access token expires; the
  * tab-sync script (src/pages/sync.js) gets the same value. */
 #define RXA_REFRESH_MARGIN 30
+
+/* revocation_list.c: each server's sc->revocation, one list per cache. */
+int rxa_revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
 
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);
