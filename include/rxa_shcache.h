@@ -54,7 +54,9 @@ const char *rxa_shcache_spec_text(const rxa_shcache_spec_t *spec);
  * ap_global_mutex_create) guards the segment; POOL should outlive graceful
  * restarts so entries do, and so should MUTEX (children of the old and the
  * new generation share the segment for a while). MUTEX is unused (may be
- * NULL) for memcached and Redis. Called again with the same POOL and spec
+ * NULL) for memcached and Redis; APR_ENOTIMPL for an IPv6 address (the
+ * APR-util clients reach IPv4 addresses and host names only). Called
+ * again with the same POOL and spec
  * (the next generation), it returns the same cache, its tasks forgotten
  * (register them again). */
 apr_status_t rxa_shcache_create(apr_pool_t *pool,

@@ -10,6 +10,8 @@
  * id_token.c (ID token verification); login_cookies.c the login state;
  * handler.c the module's own endpoints (backchannel.c back-channel
  * logout); authz.c Require reflex-*;
+ * shared_cache.c the shared cache (ReflexAuthSharedCache);
+ * revocation_list.c the lists of revoked sign-ins;
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -101,6 +103,9 @@ typedef struct rxa_identity {
     const char *const *exported;            /* the identity headers' values,
                                              * made once (identity.c); NULL:
                                              * made per request */
+    const struct rxa_signin_ref *ref;       /* what the revocation list is
+                                             * checked with, made once;
+                                             * NULL: none */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
@@ -153,6 +158,14 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
 /* Why P's issuer cannot be used, in POOL: its last error, or "not
  * discovered". */
 const char *rxa_provider_error(apr_pool_t *pool, const rxa_provider_t *p);
+
+/* shared_cache.c: ReflexAuthSharedCache's caches (sc->cache), made at
+ * post_config, attached in each child. */
+int rxa_shared_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp);
+int rxa_shared_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s);
+void rxa_shared_cache_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* dump.c */
 void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
@@ -223,12 +236,10 @@ void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
 apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
                                  const char *nonce, const char *access_token,
                                  json_t **claims, const char **why);
-/* The sub of an ID token that this module sealed in a cookie, without a
- * second check; NULL when it does not decode. */
+/* The claims, or the sub, of an ID token that this module sealed in a
+ * cookie, without a second check; NULL when it does not decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token);
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
-/* A JWT's claims decoded without any check (which issuer's keys must
- * verify it); NULL when it does not decode to an object. */
-json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token);
 /* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
  * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
  * and *JWS, or the status and a tagged *ERR; *SNAP is the snapshot whose
@@ -268,6 +279,10 @@ void rxa_tokens_child_init(apr_pool_t *pchild);
 /* Refresh this long (seconds) before the access token expires; the
  * tab-sync script (src/pages/sync.js) gets the same value. */
 #define RXA_REFRESH_MARGIN 30
+
+/* revocation_list.c: each server's sc->revocation, one list per cache. */
+int rxa_revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
 
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);

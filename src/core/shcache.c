@@ -505,7 +505,7 @@ apr_status_t rxa_shcache_incr(rxa_shcache_t *c, const char *key,
 
 int rxa_shcache_up(const rxa_shcache_t *c)
 {
-    return c->spec->kind == RXA_SHC_SHM || !c->down;
+    return c->spec->kind == RXA_SHC_SHM || (c->w && !c->down);
 }
 
 /* --- the background thread ----------------------------------------------- */
@@ -743,6 +743,7 @@ apr_status_t rxa_shcache_create(apr_pool_t *pool,
     apr_shm_t *shm;
     apr_status_t rv;
     void *found = NULL;
+    int i;
 
     *out = NULL;
     if (!pool || !spec || (spec->kind == RXA_SHC_SHM && !mutex))
@@ -758,6 +759,10 @@ apr_status_t rxa_shcache_create(apr_pool_t *pool,
         *out = c;
         return APR_SUCCESS;
     }
+    /* apr_memcache and apr_redis resolve IPv4 only (APR_INET) */
+    for (i = 0; i < spec->nservers; i++)
+        if (strchr(spec->servers[i].host, ':'))
+            return APR_ENOTIMPL;
     c = apr_pcalloc(pool, sizeof(*c));
     if (rxa_shcache_spec_parse(pool, spec->text, &c->spec))
         return APR_EINVAL;

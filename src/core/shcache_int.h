@@ -52,7 +52,7 @@ apr_status_t rxa_shm_incr(rxa_shm_table_t *t, const char *key,
 
 typedef struct rxa_remote rxa_remote_t;
 
-/* The client for SPEC in POOL; connects on first use. */
+/* The client for the spec's servers, in POOL; connects on first use. */
 apr_status_t rxa_remote_create(apr_pool_t *pool, const rxa_shcache_spec_t *spec,
                                rxa_remote_t **out);
 apr_status_t rxa_remote_claim(rxa_remote_t *r, const char *key,

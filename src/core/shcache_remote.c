@@ -28,10 +28,28 @@ struct rxa_remote {
     apr_redis_server_t **rs;
 };
 
+/* Server I of R, from SV. */
+static apr_status_t server_add(apr_pool_t *pool, rxa_remote_t *r, int i,
+                               const rxa_shc_server_t *sv)
+{
+    apr_status_t rv;
+
+    if (r->kind == RXA_SHC_MEMCACHE) {
+        rv = apr_memcache_server_create(pool, sv->host, sv->port, 0, 1, 1,
+                                        CONN_TTL, &r->ms[i]);
+        return rv == APR_SUCCESS ? apr_memcache_add_server(r->mc, r->ms[i])
+                                 : rv;
+    }
+    rv = apr_redis_server_create(pool, sv->host, sv->port, 0, 1, 1, CONN_TTL,
+                                 REDIS_RWTO, &r->rs[i]);
+    return rv == APR_SUCCESS ? apr_redis_add_server(r->rc, r->rs[i]) : rv;
+}
+
 apr_status_t rxa_remote_create(apr_pool_t *pool, const rxa_shcache_spec_t *spec,
                                rxa_remote_t **out)
 {
     rxa_remote_t *r = apr_pcalloc(pool, sizeof(*r));
+    apr_uint16_t n = (apr_uint16_t)spec->nservers;
     apr_status_t rv;
     int i;
 
@@ -39,30 +57,17 @@ apr_status_t rxa_remote_create(apr_pool_t *pool, const rxa_shcache_spec_t *spec,
     r->kind = spec->kind;
     r->n = spec->nservers;
     if (r->kind == RXA_SHC_MEMCACHE) {
-        r->ms = apr_pcalloc(pool, sizeof(*r->ms) * (apr_size_t)r->n);
-        if ((rv = apr_memcache_create(pool, (apr_uint16_t)r->n, 0, &r->mc))
-            != APR_SUCCESS)
-            return rv;
-        for (i = 0; i < r->n; i++)
-            if ((rv = apr_memcache_server_create(
-                     pool, spec->servers[i].host, spec->servers[i].port, 0, 1,
-                     1, CONN_TTL, &r->ms[i])) != APR_SUCCESS
-                || (rv = apr_memcache_add_server(r->mc, r->ms[i]))
-                   != APR_SUCCESS)
-                return rv;
+        r->ms = apr_pcalloc(pool, sizeof(*r->ms) * n);
+        rv = apr_memcache_create(pool, n, 0, &r->mc);
     }
     else {
-        r->rs = apr_pcalloc(pool, sizeof(*r->rs) * (apr_size_t)r->n);
-        if ((rv = apr_redis_create(pool, (apr_uint16_t)r->n, 0, &r->rc))
-            != APR_SUCCESS)
-            return rv;
-        for (i = 0; i < r->n; i++)
-            if ((rv = apr_redis_server_create(
-                     pool, spec->servers[i].host, spec->servers[i].port, 0, 1,
-                     1, CONN_TTL, REDIS_RWTO, &r->rs[i])) != APR_SUCCESS
-                || (rv = apr_redis_add_server(r->rc, r->rs[i])) != APR_SUCCESS)
-                return rv;
+        r->rs = apr_pcalloc(pool, sizeof(*r->rs) * n);
+        rv = apr_redis_create(pool, n, 0, &r->rc);
     }
+    for (i = 0; rv == APR_SUCCESS && i < r->n; i++)
+        rv = server_add(pool, r, i, &spec->servers[i]);
+    if (rv != APR_SUCCESS)
+        return rv;
     *out = r;
     return APR_SUCCESS;
 }

@@ -185,6 +185,28 @@ START_TEST(specs_and_their_canonical_text)
 }
 END_TEST
 
+/* APR-util's clients resolve IPv4 only: an IPv6 address is refused when
+ * the cache is made, not left to fail at every call. */
+START_TEST(ipv6_servers_are_refused_at_creation)
+{
+    rxa_shcache_t *c = (void *)1;
+
+    ck_assert_int_eq(rxa_shcache_create(rxa_test_pool,
+                                        spec_of("memcache:h:1,[::1]:11211"),
+                                        NULL, &c), APR_ENOTIMPL);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(rxa_shcache_create(rxa_test_pool,
+                                        spec_of("redis:[::1]:6379"), NULL,
+                                        &c), APR_ENOTIMPL);
+    ck_assert_int_eq(rxa_shcache_create(rxa_test_pool, spec_of("redis:h:1"),
+                                        NULL, &c), APR_SUCCESS);
+    ck_assert(!rxa_shcache_up(c));      /* no thread in this process yet */
+    ck_assert_int_eq(rxa_shcache_claim(c, "k", 1), APR_EINIT);
+    ck_assert_int_eq(rxa_shcache_create(rxa_test_pool, spec_of("shm"), NULL,
+                                        &c), APR_EINVAL);
+}
+END_TEST
+
 /* --- the same semantics on every backend ------------------------------------ */
 
 static const char *key_of(const char *name)
@@ -625,201 +647,218 @@ static void wait_up(rxa_shcache_t *c, int up, apr_interval_time_t within)
                   " ms", up ? "down" : "up", apr_time_as_msec(within));
 }
 
-START_TEST(remote_semantics)
+/* BODY once per installed engine, with its server (started or not, as
+ * BODY likes; killed after); how many engines ran. */
+static int each_server(void (*body)(server_t *s))
 {
     const char *kinds[2];
     int k, n = installed_kinds(kinds);
 
     for (k = 0; k < n; k++) {
         server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c;
-        apr_status_t rv;
 
-        server_start(&s);
-        c = make_remote(&s, rxa_test_pool);
-        /* before the thread runs, and for a key absent */
-        get_str(c, "rxa1:nothing", &rv);
-        ck_assert_int_eq(rv, APR_NOTFOUND);
-        semantics(c, 1);
-        ck_assert(rxa_shcache_up(c));
+        body(&s);
         server_kill(&s);
     }
+    return n;
+}
+
+/* each_server(BODY) logs BEGUN lines of outages and ENDED of their ends
+ * per server. */
+static void outages_logged(void (*body)(server_t *s), int begun, int ended)
+{
+    int n;
+
+    log_capture();
+    n = each_server(body);
+    ck_assert_int_eq(log_count("RXA08001: "), begun * n);
+    ck_assert_int_eq(log_count("RXA08002: "), ended * n);
+    log_release();
+}
+
+/* The server (back) on its port: the cache is up again soon. */
+static void server_back(server_t *s, rxa_shcache_t *c)
+{
+    server_start(s);
+    wait_up(c, 1, apr_time_from_msec(1500));
+}
+
+/* A call on a cache that is down fails at once. */
+static void assert_fails_fast(rxa_shcache_t *c)
+{
+    apr_time_t start = apr_time_now();
+    apr_status_t rv;
+
+    ck_assert(!rxa_shcache_up(c));
+    get_str(c, "rxa1:k", &rv);
+    ck_assert_int_eq(rv, APR_ECONNREFUSED);
+    ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(5));
+}
+
+static void same_semantics(server_t *s)
+{
+    rxa_shcache_t *c;
+    apr_status_t rv;
+
+    server_start(s);
+    c = make_remote(s, rxa_test_pool);
+    /* before the thread's first probe, and for a key absent */
+    get_str(c, "rxa1:nothing", &rv);
+    ck_assert_int_eq(rv, APR_NOTFOUND);
+    semantics(c, 1);
+    ck_assert(rxa_shcache_up(c));
+}
+
+START_TEST(remote_semantics)
+{
+    each_server(same_semantics);
 }
 END_TEST
+
+static void absent_at_start(server_t *s)
+{
+    rxa_shcache_t *c = make_remote(s, rxa_test_pool);
+    apr_time_t start = apr_time_now();
+    apr_status_t rv = rxa_shcache_claim(c, "rxa1:k", 10);
+
+    ck_assert_msg(APR_STATUS_IS_ECONNREFUSED(rv), "%s: claim returned %d",
+                  s->kind, rv);
+    ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(300));
+    wait_up(c, 0, apr_time_from_msec(300));
+    assert_fails_fast(c);
+    /* the server arrives: the cache is used */
+    server_back(s, c);
+    ck_assert_int_eq(rxa_shcache_claim(c, "rxa1:k", 10), APR_SUCCESS);
+}
 
 START_TEST(remote_absent_at_start_fails_fast)
 {
-    const char *kinds[2];
-    int k, n = installed_kinds(kinds);
-
-    log_capture();
-    for (k = 0; k < n; k++) {
-        server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c = make_remote(&s, rxa_test_pool);
-        apr_time_t start = apr_time_now();
-        apr_status_t rv = rxa_shcache_claim(c, "rxa1:k", 10);
-
-        ck_assert_msg(rv == APR_ECONNREFUSED || APR_STATUS_IS_ECONNREFUSED(rv),
-                      "%s: claim returned %d", s.kind, rv);
-        ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(300));
-        wait_up(c, 0, apr_time_from_msec(300));
-        start = apr_time_now();
-        ck_assert_int_eq(rxa_shcache_set(c, "rxa1:k", "v", 1, 10),
-                         APR_ECONNREFUSED);
-        ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(5));
-        /* the server arrives: the cache is used */
-        server_start(&s);
-        wait_up(c, 1, apr_time_from_msec(1500));
-        ck_assert_int_eq(rxa_shcache_claim(c, "rxa1:k", 10), APR_SUCCESS);
-        server_kill(&s);
-    }
-    ck_assert_int_eq(log_count("RXA08001: "), n);
-    ck_assert_int_eq(log_count("RXA08002: "), n);
-    log_release();
+    outages_logged(absent_at_start, 1, 1);
 }
 END_TEST
+
+static void killed_and_restarted(server_t *s)
+{
+    rxa_shcache_t *c;
+    apr_time_t start;
+    apr_status_t rv;
+
+    server_start(s);
+    c = make_remote(s, rxa_test_pool);
+    ck_assert_int_eq(rxa_shcache_set(c, "rxa1:k", "v", 1, 60), APR_SUCCESS);
+
+    /* restarted between two calls: the second one just works */
+    server_kill(s);
+    server_start(s);
+    rv = rxa_shcache_set(c, "rxa1:k", "v2", 2, 60);
+    ck_assert_msg(rv == APR_SUCCESS, "%s: set after a restart returned %d",
+                  s->kind, rv);
+    assert_value(c, "rxa1:k", "v2");
+
+    /* gone: a failure, then the cache is down and fails fast */
+    server_kill(s);
+    start = apr_time_now();
+    get_str(c, "rxa1:k", &rv);
+    ck_assert_msg(rv != APR_SUCCESS && rv != APR_NOTFOUND,
+                  "%s: get with the server gone returned %d", s->kind, rv);
+    ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(300));
+    assert_fails_fast(c);
+    apr_sleep(apr_time_from_msec(1200));    /* probes fail meanwhile */
+    ck_assert(!rxa_shcache_up(c));
+
+    /* back (empty): up again within a probe interval or so */
+    server_back(s, c);
+    assert_absent(c, "rxa1:k");
+    ck_assert_int_eq(rxa_shcache_claim(c, "rxa1:k", 60), APR_SUCCESS);
+}
 
 START_TEST(remote_killed_and_restarted)
 {
-    const char *kinds[2];
-    int k, n = installed_kinds(kinds);
-
-    log_capture();
-    for (k = 0; k < n; k++) {
-        server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c;
-        apr_time_t start;
-        apr_status_t rv;
-
-        server_start(&s);
-        c = make_remote(&s, rxa_test_pool);
-        ck_assert_int_eq(rxa_shcache_set(c, "rxa1:k", "v", 1, 60),
-                         APR_SUCCESS);
-
-        /* restarted between two calls: the second one just works */
-        server_kill(&s);
-        server_start(&s);
-        rv = rxa_shcache_set(c, "rxa1:k", "v2", 2, 60);
-        ck_assert_msg(rv == APR_SUCCESS, "%s: set after a restart returned %d",
-                      s.kind, rv);
-        assert_value(c, "rxa1:k", "v2");
-
-        /* gone: a failure, then the cache is down and fails fast */
-        server_kill(&s);
-        start = apr_time_now();
-        get_str(c, "rxa1:k", &rv);
-        ck_assert_msg(rv != APR_SUCCESS && rv != APR_NOTFOUND,
-                      "%s: get with the server gone returned %d", s.kind, rv);
-        ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(300));
-        ck_assert(!rxa_shcache_up(c));
-        start = apr_time_now();
-        get_str(c, "rxa1:k", &rv);
-        ck_assert_int_eq(rv, APR_ECONNREFUSED);
-        ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(5));
-        apr_sleep(apr_time_from_msec(1200));    /* probes fail meanwhile */
-        ck_assert(!rxa_shcache_up(c));
-
-        /* back (empty): up again within a probe interval or so */
-        server_start(&s);
-        wait_up(c, 1, apr_time_from_msec(1500));
-        assert_absent(c, "rxa1:k");
-        ck_assert_int_eq(rxa_shcache_claim(c, "rxa1:k", 60), APR_SUCCESS);
-        server_kill(&s);
-    }
     /* one line for the outage and one for its end, per cache */
-    ck_assert_int_eq(log_count("RXA08001: "), n);
-    ck_assert_int_eq(log_count("RXA08002: "), n);
-    log_release();
+    outages_logged(killed_and_restarted, 1, 1);
 }
 END_TEST
+
+/* A claim on a stopped server: APR_TIMEUP after RXA_SHCACHE_OP_TIMEOUT
+ * and no later. */
+static void assert_times_out(rxa_shcache_t *c, const char *key)
+{
+    apr_time_t start = apr_time_now();
+    apr_status_t rv = rxa_shcache_claim(c, key, 60);
+
+    ck_assert_msg(APR_STATUS_IS_TIMEUP(rv), "claim returned %d", rv);
+    ck_assert_int_lt(elapsed_since(start),
+                     RXA_SHCACHE_OP_TIMEOUT + apr_time_from_msec(200));
+    ck_assert_int_ge(elapsed_since(start), RXA_SHCACHE_OP_TIMEOUT);
+}
+
+static void stopped(server_t *s)
+{
+    rxa_shcache_t *c;
+    apr_pool_t *pchild;
+    apr_time_t start;
+
+    server_start(s);
+    apr_pool_create(&pchild, rxa_test_pool);
+    c = make_remote(s, pchild);
+    ck_assert_int_eq(rxa_shcache_set(c, "rxa1:k", "v", 1, 60), APR_SUCCESS);
+    kill(s->pid, SIGSTOP);
+    assert_times_out(c, "rxa1:lock");
+    assert_fails_fast(c);
+
+    /* it wakes up: the cache comes back */
+    kill(s->pid, SIGCONT);
+    wait_up(c, 1, apr_time_from_msec(2500));
+    assert_value(c, "rxa1:k", "v");
+
+    /* stopped again at the end: the process still ends, in bounded time,
+     * leaving the stuck thread behind */
+    kill(s->pid, SIGSTOP);
+    assert_times_out(c, "rxa1:lock2");
+    start = apr_time_now();
+    apr_pool_destroy(pchild);
+    ck_assert_int_lt(elapsed_since(start),
+                     RXA_SHCACHE_OP_TIMEOUT + apr_time_from_msec(200));
+    server_kill(s);
+    apr_sleep(apr_time_from_msec(100));     /* the thread left goes */
+}
 
 START_TEST(remote_stopped_server_holds_nobody)
 {
-    const char *kinds[2];
-    int k, n = installed_kinds(kinds);
-
-    log_capture();
-    for (k = 0; k < n; k++) {
-        server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c;
-        apr_pool_t *pchild;
-        apr_time_t start;
-        apr_status_t rv;
-
-        server_start(&s);
-        apr_pool_create(&pchild, rxa_test_pool);
-        c = make_remote(&s, pchild);
-        ck_assert_int_eq(rxa_shcache_set(c, "rxa1:k", "v", 1, 60),
-                         APR_SUCCESS);
-        kill(s.pid, SIGSTOP);
-        start = apr_time_now();
-        rv = rxa_shcache_claim(c, "rxa1:lock", 60);
-        ck_assert_msg(APR_STATUS_IS_TIMEUP(rv), "%s: claim returned %d",
-                      s.kind, rv);
-        ck_assert_int_lt(elapsed_since(start),
-                         RXA_SHCACHE_OP_TIMEOUT + apr_time_from_msec(200));
-        ck_assert_int_ge(elapsed_since(start), RXA_SHCACHE_OP_TIMEOUT);
-        ck_assert(!rxa_shcache_up(c));
-        start = apr_time_now();
-        get_str(c, "rxa1:k", &rv);
-        ck_assert_int_eq(rv, APR_ECONNREFUSED);
-        ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(5));
-
-        /* it wakes up: the cache comes back */
-        kill(s.pid, SIGCONT);
-        wait_up(c, 1, apr_time_from_msec(2500));
-        assert_value(c, "rxa1:k", "v");
-
-        /* stopped again at the end: the process still ends, in bounded
-         * time, leaving the stuck thread behind */
-        kill(s.pid, SIGSTOP);
-        rv = rxa_shcache_claim(c, "rxa1:lock2", 60);
-        ck_assert(APR_STATUS_IS_TIMEUP(rv));
-        start = apr_time_now();
-        apr_pool_destroy(pchild);
-        ck_assert_int_lt(elapsed_since(start),
-                         RXA_SHCACHE_OP_TIMEOUT + apr_time_from_msec(200));
-        server_kill(&s);
-        apr_sleep(apr_time_from_msec(100));     /* the thread left goes */
-    }
-    ck_assert_int_eq(log_count("RXA08001: "), 2 * n);
-    log_release();
+    outages_logged(stopped, 2, 1);
 }
 END_TEST
 
+static void tasks_up_and_down(server_t *s)
+{
+    rxa_shcache_t *c = make_remote(s, NULL);
+    tally_t t = { 0 };
+    apr_uint64_t count = 0;
+    apr_pool_t *pchild;
+
+    t.c = c;
+    t.key = "rxa1:task-count";
+    ck_assert_int_eq(rxa_shcache_every(c, apr_time_from_msec(100),
+                                       count_in_cache, &t), APR_SUCCESS);
+    apr_pool_create(&pchild, rxa_test_pool);
+    ck_assert_int_eq(rxa_shcache_child_init(c, pchild), APR_SUCCESS);
+    /* no server: the task runs, its calls fail */
+    apr_sleep(apr_time_from_msec(450));
+    ck_assert_uint_ge(apr_atomic_read32(&t.runs), 3);
+    ck_assert_int_ne(apr_atomic_read32(&t.rv), APR_SUCCESS);
+    /* a server: its calls, made on the thread, count */
+    server_back(s, c);
+    apr_sleep(apr_time_from_msec(350));
+    ck_assert_int_eq(apr_atomic_read32(&t.rv), APR_SUCCESS);
+    ck_assert_int_eq(rxa_shcache_incr(c, "rxa1:task-count", &count),
+                     APR_SUCCESS);
+    ck_assert_uint_ge(count, 3);
+    apr_pool_destroy(pchild);       /* the thread goes before T */
+}
+
 START_TEST(remote_tasks_run_up_and_down)
 {
-    const char *kinds[2];
-    int k, n = installed_kinds(kinds);
-
-    for (k = 0; k < n; k++) {
-        server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c = make_remote(&s, NULL);
-        tally_t t = { 0 };
-        apr_uint64_t count = 0;
-        apr_pool_t *pchild;
-
-        t.c = c;
-        t.key = "rxa1:task-count";
-        ck_assert_int_eq(rxa_shcache_every(c, apr_time_from_msec(100),
-                                           count_in_cache, &t), APR_SUCCESS);
-        apr_pool_create(&pchild, rxa_test_pool);
-        ck_assert_int_eq(rxa_shcache_child_init(c, pchild), APR_SUCCESS);
-        /* no server: the task runs, its calls fail */
-        apr_sleep(apr_time_from_msec(450));
-        ck_assert_uint_ge(apr_atomic_read32(&t.runs), 3);
-        ck_assert_int_ne(apr_atomic_read32(&t.rv), APR_SUCCESS);
-        /* a server: its calls, made on the thread, count */
-        server_start(&s);
-        wait_up(c, 1, apr_time_from_msec(1500));
-        apr_sleep(apr_time_from_msec(350));
-        ck_assert_int_eq(apr_atomic_read32(&t.rv), APR_SUCCESS);
-        ck_assert_int_eq(rxa_shcache_incr(c, "rxa1:task-count", &count),
-                         APR_SUCCESS);
-        ck_assert_uint_ge(count, 3);
-        apr_pool_destroy(pchild);       /* the thread goes before T */
-        server_kill(&s);
-    }
+    each_server(tasks_up_and_down);
 }
 END_TEST
 
@@ -838,51 +877,39 @@ static int child_notices(rxa_shcache_t *c, int i)
     return rv == APR_SUCCESS ? 1 : 0;
 }
 
+static void seen_by_three_processes(server_t *s)
+{
+    rxa_shcache_t *c = make_remote(s, NULL);
+    pid_t pids[3];
+    int i, status;
+
+    for (i = 0; i < 3; i++) {
+        if ((pids[i] = fork()) == 0)
+            _exit(child_notices(c, i));
+        ck_assert_int_gt(pids[i], 0);
+    }
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+
 START_TEST(remote_outage_logged_once_for_all_processes)
 {
-    const char *kinds[2];
-    int k, i, status, n = installed_kinds(kinds);
-
-    log_capture();
-    for (k = 0; k < n; k++) {
-        server_t s = { kinds[k], free_port(), 0 };
-        rxa_shcache_t *c = make_remote(&s, NULL);
-        pid_t pids[3];
-
-        for (i = 0; i < 3; i++) {
-            if ((pids[i] = fork()) == 0)
-                _exit(child_notices(c, i));
-            ck_assert_int_gt(pids[i], 0);
-        }
-        for (i = 0; i < 3; i++) {
-            ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-            ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        }
-    }
-    ck_assert_int_eq(log_count("RXA08001: "), n);
-    ck_assert_int_eq(log_count("RXA08002: "), 0);
-    log_release();
+    outages_logged(seen_by_three_processes, 1, 0);
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
-    Suite *s = suite_create("shcache");
-    TCase *tc = rxa_tcase("shcache");
-
-    tcase_add_test(tc, specs_and_their_canonical_text);
-    tcase_add_test(tc, shm_semantics);
-    tcase_add_test(tc, shm_evicts_what_expires_soonest);
-    tcase_add_test(tc, shm_is_one_segment_for_all_processes);
-    tcase_add_test(tc, tasks_run_periodically_and_stop_with_the_pool);
-    tcase_add_test(tc, remote_semantics);
-    tcase_add_test(tc, remote_absent_at_start_fails_fast);
-    tcase_add_test(tc, remote_killed_and_restarted);
-    tcase_add_test(tc, remote_stopped_server_holds_nobody);
-    tcase_add_test(tc, remote_tasks_run_up_and_down);
-    tcase_add_test(tc, remote_outage_logged_once_for_all_processes);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-RXA_TEST_MAIN(make_suite)
+RXA_TEST_SUITE("shcache",
+               specs_and_their_canonical_text,
+               ipv6_servers_are_refused_at_creation,
+               shm_semantics,
+               shm_evicts_what_expires_soonest,
+               shm_is_one_segment_for_all_processes,
+               tasks_run_periodically_and_stop_with_the_pool,
+               remote_semantics,
+               remote_absent_at_start_fails_fast,
+               remote_killed_and_restarted,
+               remote_stopped_server_holds_nobody,
+               remote_tasks_run_up_and_down,
+               remote_outage_logged_once_for_all_processes)
