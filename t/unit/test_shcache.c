@@ -24,6 +24,10 @@
 #define MEMCACHED "/usr/bin/memcached"
 #define REDIS_SERVER "/usr/bin/redis-server"
 
+/* What "at once" means here: far below RXA_SHCACHE_OP_TIMEOUT, with room
+ * for a loaded machine. */
+#define FAST apr_time_from_msec(50)
+
 /* --- helpers ---------------------------------------------------------------- */
 
 static const rxa_shcache_spec_t *spec_of(const char *text)
@@ -511,7 +515,7 @@ START_TEST(tasks_run_periodically_and_stop_with_the_pool)
     ck_assert_int_eq(rxa_shcache_every(c, apr_time_from_msec(50), count_run,
                                        &a), APR_EINIT);
     apr_sleep(apr_time_from_msec(520));
-    ck_assert_uint_ge(apr_atomic_read32(&a.runs), 6);
+    ck_assert_uint_ge(apr_atomic_read32(&a.runs), 4);
     ck_assert_uint_le(apr_atomic_read32(&a.runs), 12);
     ck_assert_uint_ge(apr_atomic_read32(&b.runs), 3);
     ck_assert_int_eq(apr_atomic_read32(&b.rv), APR_SUCCESS);
@@ -692,7 +696,7 @@ static void assert_fails_fast(rxa_shcache_t *c)
     ck_assert(!rxa_shcache_up(c));
     get_str(c, "rxa1:k", &rv);
     ck_assert_int_eq(rv, APR_ECONNREFUSED);
-    ck_assert_int_lt(elapsed_since(start), apr_time_from_msec(5));
+    ck_assert_int_lt(elapsed_since(start), FAST);
 }
 
 static void same_semantics(server_t *s)
