@@ -80,6 +80,7 @@ static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
 
     rxa_tokens_child_init(pchild);
     rxa_identity_child_init(pchild, s);
+    rxa_backchannel_child_init(pchild);
     /* Retries and periodic refreshes of the issuers happen in a thread of
      * their own, so no request waits for a provider that is slow or down. */
     for (v = s; v; v = v->next) {
@@ -108,6 +109,9 @@ static void rxa_register_hooks(apr_pool_t *p)
     /* the caches before the revocation lists made on them (HOOK_LAST) */
     ap_hook_post_config(rxa_shared_cache_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    /* after the shared caches are made: a revocation list for each */
+    ap_hook_post_config(rxa_revocation_post_config, NULL, NULL,
+                        APR_HOOK_LAST);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_shared_cache_child_init, NULL, NULL,
                        APR_HOOK_MIDDLE);

@@ -8,8 +8,10 @@
  * decisions and the caches around them), from session_cookies.c (the
  * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
  * id_token.c (ID token verification); login_cookies.c the login state;
- * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * handler.c the module's own endpoints (backchannel.c back-channel
+ * logout); authz.c Require reflex-*;
  * shared_cache.c the shared cache (ReflexAuthSharedCache);
+ * revocation_list.c the lists of revoked sign-ins;
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -31,6 +33,7 @@
 #include "rxa_session.h"
 
 struct rxa_issuer_snap;
+struct rxa_jws;
 struct rxa_token_response;
 
 extern module AP_MODULE_DECLARE_DATA reflex_auth_module;
@@ -100,6 +103,9 @@ typedef struct rxa_identity {
     const char *const *exported;            /* the identity headers' values,
                                              * made once (identity.c); NULL:
                                              * made per request */
+    const struct rxa_signin_ref *ref;       /* what the revocation list is
+                                             * checked with, made once;
+                                             * NULL: none */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
@@ -230,9 +236,18 @@ void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
 apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
                                  const char *nonce, const char *access_token,
                                  json_t **claims, const char **why);
-/* The sub of an ID token that this module sealed in a cookie, without a
- * second check; NULL when it does not decode. */
+/* The claims, or the sub, of an ID token that this module sealed in a
+ * cookie, without a second check; NULL when it does not decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token);
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
+/* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
+ * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
+ * and *JWS, or the status and a tagged *ERR; *SNAP is the snapshot whose
+ * keys were used. */
+apr_status_t rxa_token_signature_verify(const rxa_req_t *rq, const char *token,
+                                        struct rxa_jws **jws,
+                                        const struct rxa_issuer_snap **snap,
+                                        const char **err);
 
 /* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
 /* POST FORM to the token endpoint with the client's authentication
@@ -265,11 +280,19 @@ void rxa_tokens_child_init(apr_pool_t *pchild);
  * tab-sync script (src/pages/sync.js) gets the same value. */
 #define RXA_REFRESH_MARGIN 30
 
+/* revocation_list.c: each server's sc->revocation, one list per cache. */
+int rxa_revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);
 
 /* handler.c */
 int rxa_quick_handler(request_rec *r, int lookup);
+
+/* backchannel.c: OpenID Connect Back-Channel Logout */
+void rxa_backchannel_child_init(apr_pool_t *pchild);
+int rxa_backchannel_logout(request_rec *r, const rxa_srv_conf_t *sc);
 
 /* auditlog.c */
 int rxa_audit_open_logs(apr_pool_t *pconf, apr_pool_t *plog,
