@@ -56,14 +56,16 @@ ReflexAuthAuditLog %s
 
 def start_site(kind, httpd_factory, idp_factory, memcached_factory, redis_factory,
                ttl=300):
-    """(replicas, idp): two httpd on one memcached or Redis, or one httpd
-    on shm."""
+    """(replicas, idp, cache): two httpd on one memcached or Redis, or one
+    httpd on shm (cache None)."""
+    cache = None
     if kind == "memcache":
-        spec, n = memcached_factory().spec, 2
+        cache, n = memcached_factory(), 2
     elif kind == "redis":
-        spec, n = redis_factory().spec, 2
+        cache, n = redis_factory(), 2
     else:
-        spec, n = "shm", 1
+        n = 1
+    spec = cache.spec if cache else "shm"
     replicas = [httpd_factory() for _ in range(n)]
     uris = [u for h in replicas for u in h.redirect_uris()]
     logout_uris = [u for h in replicas for u in h.post_logout_redirect_uris()]
@@ -73,7 +75,7 @@ def start_site(kind, httpd_factory, idp_factory, memcached_factory, redis_factor
     for h in replicas:
         h.write_doc("private/index.html", "<p>private</p>\n")
         h.start(conf=conf(spec, "${TEST_ROOT}/logs/audit.jsonl"), env=env)
-    return replicas, idp
+    return replicas, idp, cache
 
 
 def cookie_header(session):
@@ -175,8 +177,8 @@ def revoked_pids(httpd):
 def test_a_copy_of_the_cookies_is_refused_everywhere_after_logout(
         kind, memcached_factory, redis_factory, httpd_factory, idp_factory,
         session_factory):
-    replicas, idp = start_site(kind, httpd_factory, idp_factory,
-                               memcached_factory, redis_factory)
+    replicas, idp, _ = start_site(kind, httpd_factory, idp_factory,
+                                  memcached_factory, redis_factory)
     alice, bob = session_factory(), session_factory()
     sign_in(alice, replicas[0])
     idp.set_auto_login("bob")
@@ -227,8 +229,8 @@ def test_the_sign_in_start_survives_refreshes(memcached_factory, redis_factory,
                                               http_session):
     # access tokens of 34 s: refreshed once within 30 s of their end, so
     # after about 4 s
-    (httpd,), idp = start_site("shm", httpd_factory, idp_factory,
-                               memcached_factory, redis_factory, ttl=34)
+    (httpd,), idp, _ = start_site("shm", httpd_factory, idp_factory,
+                                  memcached_factory, redis_factory, ttl=34)
     before = int(time.time())
     sign_in(http_session, httpd)
     after = int(time.time())
@@ -261,4 +263,30 @@ def test_the_sign_in_start_survives_refreshes(memcached_factory, redis_factory,
     assert r.status_code == 302
     refused_after([httpd], copy, time.monotonic())
     events = [(e["event"], e["reason"]) for e in audit_lines(httpd)]
+    assert ("session_expired", "signin_revoked") in events
+
+
+def test_a_logout_while_the_cache_is_down_reaches_the_others_when_it_is_back(
+        memcached_factory, redis_factory, httpd_factory, idp_factory,
+        session_factory):
+    (a, b), idp, cache = start_site("memcache", httpd_factory, idp_factory,
+                                    memcached_factory, redis_factory)
+    for h in (a, b):
+        h.expect_log(r"RXA08001: shared cache %s does not answer"
+                     % re.escape(cache.spec))
+    alice = session_factory()
+    sign_in(alice, a)
+    copy = cookie_header(alice)
+    assert set(statuses(b, copy)) == {200}
+    cache.stop()
+    r = alice.get(a.https_url("/logout"), allow_redirects=False)
+    assert r.status_code == 302
+    # known where it was made; the other replica cannot learn it yet
+    assert set(statuses(b, copy)) == {200}
+    # the cache comes back, empty: the revocation waiting in the process
+    # that made it is written, and read by the others
+    cache.restart()
+    back = time.monotonic()
+    refused_after([b, a], copy, back)
+    events = [(e["event"], e["reason"]) for e in audit_lines(b)]
     assert ("session_expired", "signin_revoked") in events
