@@ -24,7 +24,7 @@ import shutil
 import pytest
 
 import harness
-from harness import EchoBackend, Httpd, IdP, Liar, TLSCert
+from harness import EchoBackend, Httpd, IdP, Liar, Memcached, Redis, TLSCert
 
 # pytester: the harness tests its own fixtures in a sub-run.
 pytest_plugins = ["pytester"]
@@ -53,6 +53,8 @@ def pytest_runtest_makereport(item, call):
                 rep.sections.append((f"IdP {obj.dir}", obj.diagnostics()))
             elif isinstance(obj, Liar):
                 rep.sections.append((f"liar {obj.dir}", obj.diagnostics()))
+            elif isinstance(obj, (Memcached, Redis)):
+                rep.sections.append((f"{obj.name} {obj.dir}", obj.diagnostics()))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -137,6 +139,64 @@ def liar_factory(request, workdir):
             problems.append(str(e))
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def _cache_server_factory(request, workdir, cls):
+    started = []
+    request.node.rxa_started = getattr(request.node, "rxa_started", [])
+
+    def make(start=True, **kwargs):
+        d = harness.make_dir(f"{cls.scheme}{len(started)}-", parent=workdir)
+        server = cls(d, **kwargs)
+        started.append(server)
+        request.node.rxa_started.append(server)
+        if start:
+            server.start()
+        return server
+
+    return make, started
+
+
+def _stop_all(servers):
+    problems = []
+    for server in servers:
+        try:
+            server.stop()
+        except Exception as e:  # keep stopping the others
+            problems.append(str(e))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def memcached_factory(request, workdir):
+    """memcached_factory(**kwargs) -> a started harness.Memcached on a free
+    loopback port (start=False: not started; port= a given one). Skips when
+    memcached is not installed (fails in CI). Stopped at teardown."""
+    make, started = _cache_server_factory(request, workdir, Memcached)
+    yield make
+    _stop_all(started)
+
+
+@pytest.fixture
+def redis_factory(request, workdir):
+    """redis_factory(**kwargs) -> a started harness.Redis (no persistence),
+    as memcached_factory."""
+    make, started = _cache_server_factory(request, workdir, Redis)
+    yield make
+    _stop_all(started)
+
+
+@pytest.fixture
+def memcached(memcached_factory):
+    """A started harness.Memcached; .spec for ReflexAuthSharedCache."""
+    return memcached_factory()
+
+
+@pytest.fixture
+def redis(redis_factory):
+    """A started harness.Redis; .spec for ReflexAuthSharedCache."""
+    return redis_factory()
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ standard library and requests only:
 
 - IdP: the npm oidc-provider behind t/idp/server.mjs, on a free port.
 - Liar: t/liar/liar.py, a provider that tells one lie per mode.
+- Memcached, Redis: Debian's memcached and redis-server on free loopback
+  ports, for the shared cache (ReflexAuthSharedCache), with dump().
 - Httpd: Debian's apache2 with a generated httpd.conf in a fresh directory,
   on free ports (plain http, and https with the session's test certificate).
 - The error-log policy: a test fails on any error_log line at warn level or
@@ -773,6 +775,267 @@ class Liar:
 
     def clear_requests(self):
         self._control("DELETE", "requests")
+
+
+# --------------------------------------------------------------------------
+# Cache servers: memcached and Redis for the shared cache
+
+MEMCACHED = os.environ.get("RXA_MEMCACHED", "/usr/bin/memcached")
+REDIS_SERVER = os.environ.get("RXA_REDIS_SERVER", "/usr/bin/redis-server")
+
+
+class _CacheServer:
+    """A cache server we start on a free loopback port in a directory of its
+    own (own process group, like IdP and Liar; stopped at teardown by the
+    memcached/redis fixtures).
+
+    spec: the ReflexAuthSharedCache argument that names it. stop() ends it
+    (SIGTERM), kill() with SIGKILL, pause()/resume() freeze and thaw it
+    (SIGSTOP/SIGCONT: connections stay open and nothing answers),
+    restart() starts it again empty on the same port. dump() lists
+    (key, value bytes) of everything stored; command() sends one request.
+    """
+
+    name = "cache server"
+    binary = None
+    scheme = None
+
+    def __init__(self, workdir=None, *, port=0, host=LOOPBACK):
+        self.dir = Path(workdir) if workdir else make_dir(f"rxa-{self.scheme}-")
+        self.host = host
+        self.port = port or free_port(host)
+        self.log_file = self.dir / f"{self.scheme}.log"
+        self.proc = None
+        self.paused = False
+
+    def command_line(self):
+        raise NotImplementedError
+
+    @property
+    def spec(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}:{host}:{self.port}"
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout=START_TIMEOUT):
+        if not Path(self.binary).exists():
+            unavailable(f"{self.binary} is not installed")
+        if self.running:
+            raise HarnessError(f"{self.name} already running")
+        with open(self.log_file, "a") as log:
+            log.write(f"--- start {time.strftime('%H:%M:%S')}\n")
+            log.flush()
+            self.proc = subprocess.Popen(
+                self.command_line(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True)
+        self.paused = False
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise HarnessError(f"{self.name} exited with status "
+                                   f"{self.proc.returncode} before it was ready\n"
+                                   f"{self.diagnostics()}")
+            try:
+                return self._ping()
+            except OSError:
+                return False
+
+        try:
+            wait_until(ready, timeout, f"{self.name} on port {self.port}", self.diagnostics)
+        except BaseException:
+            stop_process(self.proc)
+            self.proc = None
+            raise
+        return self
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Stop it (SIGTERM); HarnessError if it had exited by itself."""
+        crashed = self.proc is not None and self.proc.poll() is not None
+        self.resume()
+        rc = stop_process(self.proc, timeout)
+        self.proc = None
+        if crashed:
+            raise HarnessError(f"{self.name} exited by itself with status {rc}\n"
+                               f"{self.diagnostics()}")
+        return rc
+
+    def kill(self):
+        """SIGKILL: gone at once, connections reset."""
+        if self.proc is not None:
+            stop_process(self.proc, sig=signal.SIGKILL)
+        self.proc = None
+        self.paused = False
+
+    def pause(self):
+        """SIGSTOP: the port stays open and nothing answers."""
+        if not self.running:
+            raise HarnessError(f"{self.name} is not running")
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        if self.running and self.paused:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+        self.paused = False
+
+    def restart(self, timeout=START_TIMEOUT):
+        """Stop (if running) and start again, empty, on the same port."""
+        if self.running:
+            self.stop()
+        return self.start(timeout)
+
+    def diagnostics(self, lines=40):
+        return (f"--- {self.name} log ({self.log_file}), last {lines} lines:\n"
+                f"{tail(self.log_file, lines)}")
+
+    def _connect(self, timeout=2.0):
+        return socket.create_connection((self.host, self.port), timeout=timeout)
+
+    @staticmethod
+    def _read_line(f):
+        line = f.readline()  # memcached's metadump ends lines in \n alone
+        if not line.endswith(b"\n"):
+            raise HarnessError(f"truncated reply: {line!r}")
+        return line.rstrip(b"\r\n")
+
+
+class Memcached(_CacheServer):
+    """/usr/bin/memcached (-U 0: no UDP). command() speaks its text
+    protocol: command("get", key) -> the reply lines."""
+
+    name = "memcached"
+    binary = MEMCACHED
+    scheme = "memcache"
+
+    def command_line(self):
+        cmd = [self.binary, "-l", self.host, "-p", str(self.port), "-U", "0",
+               "-t", "2", "-m", "64"]
+        if os.geteuid() == 0:
+            cmd += ["-u", "root"]
+        return cmd
+
+    def _ping(self):
+        return self.command("version")[0].startswith(b"VERSION")
+
+    def command(self, *words, data=None):
+        """One request; the reply lines up to END/STORED/... (bytes).
+        data: the data block of a storage command (set/add)."""
+        with self._connect() as s, s.makefile("rb") as f:
+            request = " ".join(str(w) for w in words).encode() + b"\r\n"
+            if data is not None:
+                request += bytes(data) + b"\r\n"
+            s.sendall(request)
+            multi = words[0] in ("get", "gets", "lru_crawler", "stats")
+            lines = []
+            while True:
+                line = self._read_line(f)
+                lines.append(line)
+                if line.startswith(b"VALUE "):
+                    lines.append(f.read(int(line.split()[3]) + 2)[:-2])
+                elif not multi or line == b"END" or line.startswith(
+                        (b"ERROR", b"CLIENT_ERROR", b"SERVER_ERROR", b"BUSY")):
+                    return lines
+
+    def get(self, key):
+        """KEY's value (bytes) or None."""
+        lines = self.command("get", key)
+        return lines[1] if lines[0].startswith(b"VALUE ") else None
+
+    def set(self, key, value, ttl=0):
+        value = value.encode() if isinstance(value, str) else value
+        reply = self.command("set", key, 0, ttl, len(value), data=value)
+        if reply != [b"STORED"]:
+            raise HarnessError(f"memcached set {key}: {reply!r}")
+
+    def keys(self):
+        """Every key stored (lru_crawler metadump all; keys URL-encoded)."""
+        def metadump():  # None while the crawler is busy with another run
+            reply = self.command("lru_crawler", "metadump", "all")
+            return None if reply[-1].startswith(b"BUSY") else reply
+
+        lines = wait_until(metadump, STOP_TIMEOUT, "memcached's LRU crawler")
+        out = []
+        for line in lines:
+            if line.startswith(b"key="):
+                key = line.split()[0][4:].decode()
+                out.append(urllib.parse.unquote(key))
+        return out
+
+    def dump(self):
+        """[(key, value bytes)] of everything stored, sorted by key."""
+        result = []
+        for key in self.keys():
+            value = self.get(key)
+            if value is not None:  # expired or evicted since the metadump
+                result.append((key, value))
+        return sorted(result)
+
+
+class Redis(_CacheServer):
+    """/usr/bin/redis-server with no persistence (--save '' --appendonly
+    no). command() speaks RESP: command("GET", key) -> the decoded reply
+    (bytes, int, list, None; an error reply raises HarnessError)."""
+
+    name = "redis-server"
+    binary = REDIS_SERVER
+    scheme = "redis"
+
+    def command_line(self):
+        return [self.binary, "--port", str(self.port), "--bind", self.host,
+                "--save", "", "--appendonly", "no", "--dir", str(self.dir),
+                "--daemonize", "no", "--protected-mode", "no"]
+
+    def _ping(self):
+        return self.command("PING") == b"PONG"
+
+    def command(self, *args):
+        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        request = b"*%d\r\n" % len(parts) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+        with self._connect() as s, s.makefile("rb") as f:
+            s.sendall(request)
+            return self._reply(f)
+
+    def _reply(self, f):
+        line = self._read_line(f)
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            raise HarnessError(f"redis error: {rest.decode(errors='replace')}")
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else f.read(n + 2)[:-2]
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._reply(f) for _ in range(n)]
+        raise HarnessError(f"unexpected redis reply {line!r}")
+
+    def get(self, key):
+        return self.command("GET", key)
+
+    def set(self, key, value, ttl=0):
+        args = ("SET", key, value) + (("EX", ttl) if ttl else ())
+        self.command(*args)
+
+    def keys(self):
+        return [k.decode() for k in self.command("KEYS", "*")]
+
+    def dump(self):
+        """[(key, value bytes)] of everything stored, sorted by key: GET for
+        strings, DUMP (Redis's serialisation) for other types."""
+        result = []
+        for key in self.keys():
+            kind = self.command("TYPE", key)
+            value = self.get(key) if kind == b"string" else self.command("DUMP", key)
+            if value is not None:
+                result.append((key, value))
+        return sorted(result)
 
 
 # --------------------------------------------------------------------------

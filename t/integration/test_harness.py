@@ -4,6 +4,7 @@ the error-log policy and the scripted-browsing helpers."""
 import json
 import os
 import signal
+import socket
 import time
 import urllib.parse
 from pathlib import Path
@@ -575,3 +576,63 @@ def test_processes_that_die_by_themselves_are_reported(httpd_factory, idp):
     idp.proc.wait(timeout=10)
     with pytest.raises(harness.HarnessError, match="IdP exited by itself"):
         idp.stop()
+
+
+# --------------------------------------------------------------------------
+# Cache servers (memcached, Redis)
+
+
+@pytest.fixture(params=["memcached", "redis"])
+def cache_server(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_cache_server_stores_and_dumps(cache_server):
+    server = cache_server
+    assert server.spec == f"{server.scheme}:127.0.0.1:{server.port}"
+    assert server.dump() == []
+    server.set("rxa1:b", b"\x00bytes\xff")
+    server.set("rxa1:a", "text", ttl=60)
+    assert server.get("rxa1:a") == b"text"
+    assert server.get("rxa1:none") is None
+    assert server.dump() == [("rxa1:a", b"text"), ("rxa1:b", b"\x00bytes\xff")]
+
+
+def test_cache_server_pause_resume_kill_restart(cache_server):
+    server = cache_server
+    port = server.port
+    server.set("k", "v")
+    server.pause()
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:  # still accepts
+        s.settimeout(0.5)
+        s.sendall(b"get k\r\n" if server.scheme == "memcache" else b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+        with pytest.raises(socket.timeout):
+            s.recv(100)  # and answers nothing
+    server.resume()
+    assert server.get("k") == b"v"
+
+    pid = server.proc.pid
+    server.kill()
+    assert not harness.port_open(port)
+    assert harness.group_members(pid) == []
+    server.restart()
+    assert server.port == port and server.running
+    assert server.dump() == []  # nothing kept across a restart
+
+    server.set("k", "v2")
+    server.restart()  # a running server: stopped, then started
+    assert server.port == port and server.dump() == []
+    server.pause()
+    server.stop()  # a paused server stops too
+    assert not harness.port_open(port)
+
+
+def test_cache_server_absent_binary_skips(monkeypatch, workdir):
+    monkeypatch.setattr(harness.Memcached, "binary", "/nonexistent/memcached")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        harness.Memcached(workdir).start()
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setattr(harness.Redis, "binary", "/nonexistent/redis-server")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        harness.Redis(workdir).start()
