@@ -6,7 +6,7 @@
  * this order:
  *   time        RFC 3339 UTC with milliseconds, "2024-05-01T12:34:56.789Z"
  *   event       login_started | login_completed | logout | token_refresh |
- *               session_expired | access_denied
+ *               session_expired | access_denied | backchannel_logout
  *   outcome     "success" | "failure"
  *   reason      one of the RXA_AUDIT_REASONS names below, or null
  *   provider, sub, client, request_id    strings, or null when unknown
@@ -43,6 +43,7 @@ typedef enum {
     RXA_AUDIT_TOKEN_REFRESH,      /* inline or through the sync path */
     RXA_AUDIT_SESSION_EXPIRED,    /* cookies no longer make a session */
     RXA_AUDIT_ACCESS_DENIED,      /* Require reflex-* failed: 403 */
+    RXA_AUDIT_BACKCHANNEL_LOGOUT, /* an IdP's logout token: sign-ins ended */
     RXA_AUDIT_NEVENTS
 } rxa_audit_event_e;
 
@@ -71,6 +72,10 @@ typedef enum {
  *   cross_site            a cross-site logout GET, not acted on
  *   claim_mismatch        Require reflex-claim failed
  *   provider_mismatch     Require reflex-provider failed
+ *   invalid_request       a back-channel logout request that is not a POST
+ *                         of a form with one logout_token
+ *   logout_token_invalid  its signature or a claims rule failed
+ *   logout_token_replayed its jti was seen before
  *   internal_error        anything else on our side */
 #define RXA_AUDIT_REASONS(X)                                \
     X(NONE, NULL)                                           \
@@ -93,6 +98,9 @@ typedef enum {
     X(CROSS_SITE, "cross_site")                             \
     X(CLAIM_MISMATCH, "claim_mismatch")                     \
     X(PROVIDER_MISMATCH, "provider_mismatch")               \
+    X(INVALID_REQUEST, "invalid_request")                   \
+    X(LOGOUT_TOKEN_INVALID, "logout_token_invalid")         \
+    X(LOGOUT_TOKEN_REPLAYED, "logout_token_replayed")       \
     X(INTERNAL_ERROR, "internal_error")
 
 #define RXA_AUDIT_REASON_ENUM_(id, name) RXA_AUDIT_R_##id,

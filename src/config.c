@@ -35,6 +35,7 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     RXA_MERGE_PTR(logout_path);
     RXA_MERGE_PTR(forbidden_path);
     RXA_MERGE_PTR(sync_path);
+    RXA_MERGE_PTR(backchannel_logout_path);
     RXA_MERGE_PTR(ca_file);
     conf->http_timeout = add->http_timeout >= 0 ? add->http_timeout
                                                 : base->http_timeout;
@@ -100,6 +101,8 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
         sc->forbidden_path = RXA_DEFAULT_FORBIDDEN_PATH;
     if (!sc->sync_path)
         sc->sync_path = RXA_DEFAULT_SYNC_PATH;
+    if (!sc->backchannel_logout_path)
+        sc->backchannel_logout_path = RXA_DEFAULT_BACKCHANNEL_LOGOUT_PATH;
     if (sc->http_timeout < 0)
         sc->http_timeout = RXA_DEFAULT_HTTP_TIMEOUT;
     if (sc->clock_skew < 0)
@@ -155,7 +158,7 @@ static const char *add_cookie_secret(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-/* The five paths share one handler; cmd->info is the field's offset. */
+/* The paths share one handler; cmd->info is the field's offset. */
 static const char *set_path(cmd_parms *cmd, void *dc, const char *arg)
 {
     rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
@@ -306,6 +309,9 @@ const command_rec rxa_cmds[] = {
         "path of the forbidden page (default /forbidden)"),
     RXA_PATH_CMD("ReflexAuthSyncPath", sync_path,
         "path of the cookie sync endpoint (default /_reflex/cookies/sync)"),
+    RXA_PATH_CMD("ReflexAuthBackchannelLogoutPath", backchannel_logout_path,
+        "path where identity providers POST OpenID Connect back-channel "
+        "logout tokens (default /_reflex/backchannel-logout)"),
     AP_INIT_TAKE1("ReflexAuthCAFile", set_ca_file, NULL, RSRC_CONF,
         "PEM file of CA certificates trusted for calls to identity providers, "
         "for private IdPs (default: the system's)"),
@@ -326,7 +332,7 @@ const command_rec rxa_cmds[] = {
     AP_INIT_TAKE1("ReflexAuthAuditLog", set_audit_log, NULL, RSRC_CONF,
         "FILE or \"|program\": one JSON line per sign-in event (login_started, "
         "login_completed, logout, token_refresh, session_expired, "
-        "access_denied)"),
+        "access_denied, backchannel_logout)"),
     AP_INIT_TAKE2("ReflexAuthPage", set_page, NULL, RSRC_CONF,
         "login|callback|logout|forbidden|error FILE: an HTML template with "
         "{{providers}}, {{redirect_to}}, {{error}}, {{error_id}}, "

@@ -42,11 +42,17 @@ static int server_tls(const server_rec *s)
     return engine && !strncasecmp(engine, "on", 2);
 }
 
-/* One callback URL per listener port of S and NAME. TLS listeners are
+/* What a plain-http URL on a name other than loopback gets after it. */
+#define PLAIN_NOTE_BROWSER "   (plain http: browsers get the HTTPS-required " \
+    "page; behind a TLS proxy register its public https URL)"
+#define PLAIN_NOTE_SERVER "   (plain http: behind a TLS proxy register " \
+    "its public https URL)"
+
+/* One URL of PATH per listener port of S and NAME. TLS listeners are
  * https; a plain one is http, usable as is only on loopback names,
- * else only behind a TLS-terminating proxy. */
-static void dump_callbacks(apr_pool_t *p, const server_rec *s,
-                           const rxa_srv_conf_t *sc, const char *name)
+ * else only behind a TLS-terminating proxy (NOTE says so). */
+static void dump_urls(apr_pool_t *p, const server_rec *s, const char *path,
+                      const char *note, const char *name)
 {
     const server_addr_rec *a;
     int tls = server_tls(s);
@@ -59,19 +65,18 @@ static void dump_callbacks(apr_pool_t *p, const server_rec *s,
             || (!strcmp(scheme, "http") && port == 80);
 
         printf("    %s://%s%s%s%s\n", scheme, name,
-               deflt ? "" : apr_psprintf(p, ":%u", port), sc->callback_path,
+               deflt ? "" : apr_psprintf(p, ":%u", port), path,
                strcmp(scheme, "http") || rxa_host_is_loopback(name) ? ""
-               : "   (plain http: browsers get the HTTPS-required page; "
-                 "behind a TLS proxy register its public https URL)");
+               : note);
         if (!a)
             break;
     }
 }
 
-/* The main server answers on every Listen: one callback URL per listener
+/* The main server answers on every Listen: one URL per listener
  * ("Listen [addr:]port [protocol]", https by protocol or port 443). */
-static void dump_main_callbacks(apr_pool_t *p, const rxa_srv_conf_t *sc,
-                                const char *name)
+static void dump_main_urls(apr_pool_t *p, const char *path, const char *note,
+                           const char *name)
 {
     const ap_directive_t *d;
 
@@ -90,10 +95,25 @@ static void dump_main_callbacks(apr_pool_t *p, const rxa_srv_conf_t *sc,
         tls = !strcasecmp(proto, "https") || port == 443;
         printf("    %s://%s%s%s%s\n", tls ? "https" : "http", name,
                (tls && port == 443) || (!tls && port == 80) ? ""
-               : apr_psprintf(p, ":%u", port), sc->callback_path,
-               tls || rxa_host_is_loopback(name) ? ""
-               : "   (plain http: browsers get the HTTPS-required page; "
-                 "behind a TLS proxy register its public https URL)");
+               : apr_psprintf(p, ":%u", port), path,
+               tls || rxa_host_is_loopback(name) ? "" : note);
+    }
+}
+
+/* PATH's URL for every name of SV (ServerName, then each ServerAlias). */
+static void dump_server_urls(apr_pool_t *p, const server_rec *sv,
+                             const char *host, const char *path,
+                             const char *note)
+{
+    int i;
+
+    for (i = -1; i < (sv->names ? sv->names->nelts : 0); i++) {
+        const char *name = i < 0 ? host
+                                 : APR_ARRAY_IDX(sv->names, i, const char *);
+        if (sv->is_virtual)
+            dump_urls(p, sv, path, note, name);
+        else
+            dump_main_urls(p, path, note, name);
     }
 }
 
@@ -221,21 +241,16 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
         for (i = 0; i < sc->providers->nelts; i++)
             dump_provider(ptemp, APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *));
         printf("  paths: login %s, callback %s, logout %s, forbidden %s, "
-               "sync %s\n", sc->login_path, sc->callback_path, sc->logout_path,
-               sc->forbidden_path, sc->sync_path);
+               "sync %s, back-channel logout %s\n", sc->login_path,
+               sc->callback_path, sc->logout_path, sc->forbidden_path,
+               sc->sync_path, sc->backchannel_logout_path);
         printf("  callback URLs to register with each provider:\n");
-        if (!sv->is_virtual) {
-            dump_main_callbacks(ptemp, sc, host);
-            for (i = 0; sv->names && i < sv->names->nelts; i++)
-                dump_main_callbacks(ptemp, sc, APR_ARRAY_IDX(sv->names, i,
-                                                             const char *));
-        }
-        else {
-            dump_callbacks(ptemp, sv, sc, host);
-            for (i = 0; sv->names && i < sv->names->nelts; i++)
-                dump_callbacks(ptemp, sv, sc, APR_ARRAY_IDX(sv->names, i,
-                                                            const char *));
-        }
+        dump_server_urls(ptemp, sv, host, sc->callback_path,
+                         PLAIN_NOTE_BROWSER);
+        printf("  backchannel_logout_uri to register with each provider "
+               "(back-channel logout):\n");
+        dump_server_urls(ptemp, sv, host, sc->backchannel_logout_path,
+                         PLAIN_NOTE_SERVER);
         printf("  locations%s:\n", sv->is_virtual
                ? " (besides the main server's, which apply here too)" : "");
         dump_locations(ptemp, sv->is_virtual

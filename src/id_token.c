@@ -1,7 +1,8 @@
 /* The ID token: verified against the issuer's keys and the claims rules
  * when it arrives (sign-in, refresh) and whenever a session's cookies are
  * checked without a cache; read back without a check from the sealed
- * cookie that holds it. */
+ * cookie that holds it. The signature check also serves the back-channel
+ * logout token. */
 #include <apr_strings.h>
 
 #include "mod_reflex_auth.h"
@@ -11,28 +12,59 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 
-/* The sub of an ID token this module sealed in a cookie itself (so it was
- * verified when stored): read without checking its signature or claims
- * again, which may have expired since. NULL when it does not decode. */
-const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+/* The claims of a JWT, decoded without checking its signature: for a
+ * token sealed in a cookie by this module itself (verified when stored,
+ * and perhaps expired since), or to learn which issuer's keys must verify
+ * a token. NULL when it does not decode to a JSON object. */
+json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token)
 {
-    const char *dot1 = strchr(id_token, '.'), *dot2, *err;
+    const char *dot1 = strchr(token, '.'), *dot2, *err;
     unsigned char *payload;
     apr_size_t len;
-    json_t *claims;
 
     if (!dot1 || !(dot2 = strchr(dot1 + 1, '.'))
         || rxa_b64url_decode(pool, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
-                             &payload, &len) != APR_SUCCESS
-        || !(claims = rxa_json_parse_object(pool, (const char *)payload, len,
-                                            RXA_JWS_MAX_LEN, &err)))
+                             &payload, &len) != APR_SUCCESS)
         return NULL;
-    return rxa_json_get_str(claims, "sub");
+    return rxa_json_parse_object(pool, (const char *)payload, len,
+                                 RXA_JWS_MAX_LEN, &err);
 }
 
-/* The signature with the issuer's keys (refreshed once for an unknown
- * kid), then the claims: issuer, audience, times, NONCE and at_hash when
- * given. */
+const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
+{
+    json_t *claims = rxa_jwt_peek_claims(pool, id_token);
+
+    return claims ? rxa_json_get_str(claims, "sub") : NULL;
+}
+
+/* The signature with the issuer's keys and allowed algs; an unknown kid
+ * refreshes the key set once (the IdP may have rotated its keys). */
+apr_status_t rxa_token_signature_verify(const rxa_req_t *rq, const char *token,
+                                        rxa_jws_t **jws,
+                                        const rxa_issuer_snap_t **snap,
+                                        const char **err)
+{
+    const rxa_issuer_snap_t *cur = rq->snap;
+    apr_status_t rv;
+
+    rv = rxa_jws_verify(rq->r->pool, token, strlen(token), cur->keys,
+                        cur->algs, jws, err);
+    if (rv == APR_NOTFOUND && rq->p->iss) {
+        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(rq->p->iss,
+                                                                 apr_time_now(),
+                                                                 rq->r->pool);
+        if (fresh && fresh->serial != cur->serial) {
+            cur = fresh;
+            rv = rxa_jws_verify(rq->r->pool, token, strlen(token), cur->keys,
+                                cur->algs, jws, err);
+        }
+    }
+    *snap = cur;
+    return rv;
+}
+
+/* The signature (rxa_token_signature_verify), then the claims: issuer,
+ * audience, times, NONCE and at_hash when given. */
 apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
                                  const char *nonce, const char *access_token,
                                  json_t **claims, const char **why)
@@ -45,19 +77,7 @@ apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
     const char *err = NULL;
     apr_status_t rv;
 
-    rv = rxa_jws_verify(r->pool, id_token, strlen(id_token), snap->keys,
-                        snap->algs, &jws, &err);
-    /* an unknown kid: the IdP may have rotated its keys */
-    if (rv == APR_NOTFOUND && p->iss) {
-        const rxa_issuer_snap_t *fresh = rxa_issuer_refresh_keys(p->iss,
-                                                                 apr_time_now(),
-                                                                 r->pool);
-        if (fresh && fresh->serial != snap->serial) {
-            snap = fresh;
-            rv = rxa_jws_verify(r->pool, id_token, strlen(id_token),
-                                snap->keys, snap->algs, &jws, &err);
-        }
-    }
+    rv = rxa_token_signature_verify(rq, id_token, &jws, &snap, &err);
     if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "ID token: %s", err);
         return rv;

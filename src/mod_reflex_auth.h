@@ -30,6 +30,7 @@
 #include "rxa_session.h"
 
 struct rxa_issuer_snap;
+struct rxa_jws;
 struct rxa_token_response;
 
 extern module AP_MODULE_DECLARE_DATA reflex_auth_module;
@@ -224,6 +225,17 @@ apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
 /* The sub of an ID token that this module sealed in a cookie, without a
  * second check; NULL when it does not decode. */
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
+/* A JWT's claims decoded without any check (which issuer's keys must
+ * verify it); NULL when it does not decode to an object. */
+json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token);
+/* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
+ * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
+ * and *JWS, or the status and a tagged *ERR; *SNAP is the snapshot whose
+ * keys were used. */
+apr_status_t rxa_token_signature_verify(const rxa_req_t *rq, const char *token,
+                                        struct rxa_jws **jws,
+                                        const struct rxa_issuer_snap **snap,
+                                        const char **err);
 
 /* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
 /* POST FORM to the token endpoint with the client's authentication

@@ -10,7 +10,7 @@
 
 static const char *const event_names[RXA_AUDIT_NEVENTS] = {
     "login_started", "login_completed", "logout", "token_refresh",
-    "session_expired", "access_denied"
+    "session_expired", "access_denied", "backchannel_logout"
 };
 
 #define RXA_AUDIT_REASON_NAME_(id, name) name,

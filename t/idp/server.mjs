@@ -462,6 +462,10 @@ function buildProvider(cfg, issuer, keys) {
       userinfo: { enabled: true },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: logoutPage },
+      // logout tokens to each client's backchannel_logout_uri (client
+      // metadata from the config, with backchannel_logout_session_required)
+      // when a session ends at the end_session endpoint
+      backchannelLogout: { enabled: true },
     },
     ttl,
     cookies: { keys: [randomBytes(32).toString('hex')] },
@@ -477,6 +481,9 @@ function buildProvider(cfg, issuer, keys) {
 
   provider.on('server_error', (ctx, err) => {
     process.stderr.write(`idp: server_error ${ctx.method} ${ctx.path}: ${err.stack}\n`);
+  });
+  provider.on('backchannel.error', (ctx, err, client) => {
+    process.stderr.write(`idp: backchannel logout to ${client.clientId} failed: ${err.message}\n`);
   });
 
   // Runs ahead of oidc-provider's own routes (Provider#use inserts before them).

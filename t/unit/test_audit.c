@@ -174,7 +174,7 @@ START_TEST(names)
 {
     static const char *const spec_events[] = {
         "login_started", "login_completed", "logout", "token_refresh",
-        "session_expired", "access_denied"
+        "session_expired", "access_denied", "backchannel_logout"
     };
     static const char *const spec_reasons[] = {
         "csrf_state_mismatch", "token_exchange_failed", "refresh_failed",

@@ -1,5 +1,6 @@
 /* ID token claim checks. */
 #include "rxa_test.h"
+#include "rxa_claims_test.h"
 
 #include <math.h>
 
@@ -10,31 +11,15 @@
 
 static rxa_claims_expect_t expect;
 
-/* A good claim set, with members replaced or added from EXTRA (a JSON
- * object whose null members delete). */
+/* A good claim set, changed by EXTRA (see rxa_test_claims). */
 static json_t *claims(const char *extra)
 {
     static const char base[] =
         "{\"iss\":\"https://idp.example\",\"sub\":\"248289761001\","
         "\"aud\":\"client-1\",\"nonce\":\"n-0S6_WzA2Mj\",\"exp\":1700000300,"
         "\"iat\":1699999990,\"auth_time\":1699999990}";
-    const char *err;
-    json_t *c = rxa_json_parse(rxa_test_pool, base, strlen(base), 4096, &err);
-    const char *k;
-    json_t *v;
 
-    if (extra) {
-        json_t *x = rxa_json_parse(rxa_test_pool, extra, strlen(extra), 4096,
-                                   &err);
-        ck_assert_msg(x != NULL, "bad test JSON %s", extra);
-        json_object_foreach(x, k, v) {
-            if (json_is_null(v))
-                json_object_del(c, k);
-            else
-                json_object_set(c, k, v);
-        }
-    }
-    return c;
+    return rxa_test_claims(rxa_test_pool, base, extra);
 }
 
 static void setup_expect(void)
