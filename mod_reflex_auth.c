@@ -97,13 +97,20 @@ static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
 static void rxa_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(rxa_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(rxa_shared_cache_pre_config, NULL, NULL,
+                       APR_HOOK_MIDDLE);
     ap_hook_check_config(rxa_providers_check, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_post_config_version, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_pages_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* the caches before the revocation lists made on them (HOOK_LAST) */
+    ap_hook_post_config(rxa_shared_cache_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(rxa_shared_cache_child_init, NULL, NULL,
+                       APR_HOOK_MIDDLE);
     ap_hook_open_logs(rxa_audit_open_logs, NULL, NULL, APR_HOOK_MIDDLE);
     /* the memo of identities per client connection (identity.c) */
     ap_hook_pre_connection(rxa_identity_pre_connection, NULL, NULL,

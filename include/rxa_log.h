@@ -17,7 +17,7 @@
  *                                                  origin.c (URLs)
  *   RXA050xx           host.c, forwarded.c, origin.c (the request's origin)
  *   RXA060xx           template.c        RXA070xx  token_response.c
- *   RXA080xx           shcache.c         RXA081xx  logout_token.c
+ *   RXA080xx           shcache*.c        RXA081xx  logout_token.c
  *   RXA082xx           revocation.c
  *   RXA083xx and up    free, for new core files
  */

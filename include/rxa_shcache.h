@@ -49,10 +49,16 @@ const char *rxa_shcache_spec_parse(apr_pool_t *pool, const char *arg,
  * texts name the same cache. */
 const char *rxa_shcache_spec_text(const rxa_shcache_spec_t *spec);
 
-/* The cache SPEC names, made in POOL in the parent at start-up. For "shm",
- * MUTEX (a global mutex the caller made, e.g. with ap_global_mutex_create)
- * guards the segment; POOL should outlive graceful restarts so entries do.
- * MUTEX is unused (may be NULL) for memcached and Redis. */
+/* The cache the spec names, made in POOL in the parent at start-up. For
+ * "shm", MUTEX (a global mutex the caller made, e.g. with
+ * ap_global_mutex_create) guards the segment; POOL should outlive graceful
+ * restarts so entries do, and so should MUTEX (children of the old and the
+ * new generation share the segment for a while). MUTEX is unused (may be
+ * NULL) for memcached and Redis; APR_ENOTIMPL for an IPv6 address (the
+ * APR-util clients reach IPv4 addresses and host names only). Called
+ * again with the same POOL and spec
+ * (the next generation), it returns the same cache, its tasks forgotten
+ * (register them again). */
 apr_status_t rxa_shcache_create(apr_pool_t *pool,
                                 const rxa_shcache_spec_t *spec,
                                 apr_global_mutex_t *mutex,
@@ -60,7 +66,8 @@ apr_status_t rxa_shcache_create(apr_pool_t *pool,
 
 /* In each child: attach (the caller has already run
  * apr_global_mutex_child_init on the mutex), connect lazily, start the
- * background thread. Stops with PCHILD. */
+ * background thread. Stops with PCHILD. Until then, calls to memcached or
+ * Redis fail with APR_EINIT. */
 apr_status_t rxa_shcache_child_init(rxa_shcache_t *c, apr_pool_t *pchild);
 
 /* A periodic task: FN(BATON) every INTERVAL on the background thread,
@@ -71,8 +78,11 @@ typedef void rxa_shcache_task_fn(void *baton);
 apr_status_t rxa_shcache_every(rxa_shcache_t *c, apr_interval_time_t interval,
                                rxa_shcache_task_fn *fn, void *baton);
 
+/* Times to live are 1 s to 30 days (APR_EINVAL beyond). */
+
 /* KEY created for TTL seconds if absent: APR_SUCCESS when this caller made
- * it, APR_EEXIST when it was there (a lock, a replay check). */
+ * it, APR_EEXIST when it was there (a lock, a replay check). What a claimed
+ * key holds is unspecified. */
 apr_status_t rxa_shcache_claim(rxa_shcache_t *c, const char *key,
                                apr_uint32_t ttl);
 

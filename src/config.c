@@ -7,6 +7,7 @@
 
 #include "mod_reflex_auth.h"
 #include "rxa_forwarded.h"
+#include "rxa_shcache.h"
 
 void *rxa_srv_conf_create(apr_pool_t *p, server_rec *s)
 {
@@ -42,6 +43,7 @@ void *rxa_srv_conf_merge(apr_pool_t *p, void *basev, void *addv)
     conf->clock_skew = add->clock_skew >= 0 ? add->clock_skew
                                             : base->clock_skew;
     RXA_MERGE_PTR(audit_log);
+    RXA_MERGE_PTR(shared_cache_spec);
     RXA_MERGE_PTR(trusted_proxies);
     for (i = 0; i < RXA_PAGE_NKINDS; i++)
         RXA_MERGE_PTR(pages[i]);
@@ -109,6 +111,8 @@ void rxa_config_finalize(apr_pool_t *p, server_rec *s)
         sc->clock_skew = RXA_DEFAULT_CLOCK_SKEW;
     if (sc->login_auto_redirect < 0)
         sc->login_auto_redirect = 0;
+    if (!sc->shared_cache_spec)
+        rxa_shcache_spec_parse(p, "shm", &sc->shared_cache_spec);
     if (!sc->cookie_secrets && env_secret && *env_secret) {
         sc->cookie_secrets = apr_array_make(p, 1, sizeof(const char *));
         APR_ARRAY_PUSH(sc->cookie_secrets, const char *) =
@@ -236,6 +240,23 @@ static const char *set_trusted_proxies(cmd_parms *cmd, void *dc, int argc,
     return NULL;
 }
 
+/* The servers may be split over several arguments ("a:1, b:2"). */
+static const char *set_shared_cache(cmd_parms *cmd, void *dc, int argc,
+                                    char *const argv[])
+{
+    rxa_srv_conf_t *sc = rxa_srv_conf(cmd->server);
+    const char *arg = "", *err;
+    int i;
+
+    for (i = 0; i < argc; i++)
+        arg = apr_pstrcat(cmd->pool, arg, i ? " " : "", argv[i], NULL);
+    if ((err = rxa_shcache_spec_parse(cmd->pool, arg,
+                                      &sc->shared_cache_spec)))
+        return apr_psprintf(cmd->pool, "RXA00230: ReflexAuthSharedCache: %s",
+                            err);
+    return NULL;
+}
+
 static const char *set_audit_log(cmd_parms *cmd, void *dc, const char *arg)
 {
     rxa_srv_conf(cmd->server)->audit_log = arg;
@@ -329,6 +350,12 @@ const command_rec rxa_cmds[] = {
         RSRC_CONF,
         "IP addresses or CIDRs of reverse proxies whose Forwarded and "
         "X-Forwarded-* headers are believed (default: none)"),
+    AP_INIT_TAKE_ARGV("ReflexAuthSharedCache", set_shared_cache, NULL,
+        RSRC_CONF,
+        "shm | memcache:HOST:PORT[,HOST:PORT ...] | redis:HOST:PORT: where "
+        "the worker processes (shm, the default) or every replica sharing "
+        "memcached or Redis keep refresh locks, revocations and logout "
+        "token ids"),
     AP_INIT_TAKE1("ReflexAuthAuditLog", set_audit_log, NULL, RSRC_CONF,
         "FILE or \"|program\": one JSON line per sign-in event (login_started, "
         "login_completed, logout, token_refresh, session_expired, "

@@ -6,6 +6,7 @@
 #include "mod_reflex_auth.h"
 #include "rxa_host.h"
 #include "rxa_issuer.h"
+#include "rxa_shcache.h"
 #include "rxa_util.h"
 
 /* The <VirtualHost> section that made S (NULL for the main server). */
@@ -244,6 +245,8 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s)
                "sync %s, back-channel logout %s\n", sc->login_path,
                sc->callback_path, sc->logout_path, sc->forbidden_path,
                sc->sync_path, sc->backchannel_logout_path);
+        printf("  shared cache: %s\n", sc->shared_cache_spec
+               ? rxa_shcache_spec_text(sc->shared_cache_spec) : "shm");
         printf("  callback URLs to register with each provider:\n");
         dump_server_urls(ptemp, sv, host, sc->callback_path,
                          PLAIN_NOTE_BROWSER);

@@ -9,6 +9,7 @@
  * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
  * id_token.c (ID token verification); login_cookies.c the login state;
  * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * shared_cache.c the shared cache (ReflexAuthSharedCache);
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -152,6 +153,14 @@ void rxa_providers_discover_now(apr_pool_t *pconf, apr_pool_t *ptemp,
 /* Why P's issuer cannot be used, in POOL: its last error, or "not
  * discovered". */
 const char *rxa_provider_error(apr_pool_t *pool, const rxa_provider_t *p);
+
+/* shared_cache.c: ReflexAuthSharedCache's caches (sc->cache), made at
+ * post_config, attached in each child. */
+int rxa_shared_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp);
+int rxa_shared_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s);
+void rxa_shared_cache_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* dump.c */
 void rxa_dump_config(apr_pool_t *pconf, server_rec *s);

@@ -85,79 +85,26 @@ def workdir(request):
         shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture
-def idp_factory(request, workdir):
-    """idp_factory(**kwargs) -> a started harness.IdP (start=False: not
-    started). kwargs as for harness.IdP, e.g. rp=httpd, auto_login=None,
-    ttl={"AccessToken": 30}. Every IdP is stopped at teardown."""
-    started = []
+def _server_factory(request, workdir, cls, prefix):
+    """make(start=True, **kwargs) -> a cls in a fresh directory of workdir,
+    started unless start=False; and the list of those made."""
+    made = []
     request.node.rxa_started = getattr(request.node, "rxa_started", [])
 
     def make(start=True, **kwargs):
-        d = harness.make_dir(f"idp{len(started)}-", parent=workdir)
-        idp = IdP(d, **kwargs)
-        started.append(idp)
-        request.node.rxa_started.append(idp)
-        if start:
-            idp.start()
-        return idp
-
-    yield make
-    problems = []
-    for idp in started:
-        try:
-            idp.stop()
-        except Exception as e:  # keep stopping the others
-            problems.append(str(e))
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
-
-
-@pytest.fixture
-def liar_factory(request, workdir):
-    """liar_factory(**kwargs) -> a started harness.Liar (start=False: not
-    started). kwargs as for harness.Liar, e.g. mode="expired",
-    slow_seconds=5. Every liar is stopped at teardown."""
-    started = []
-    request.node.rxa_started = getattr(request.node, "rxa_started", [])
-
-    def make(start=True, **kwargs):
-        d = harness.make_dir(f"liar{len(started)}-", parent=workdir)
-        liar = Liar(d, **kwargs)
-        started.append(liar)
-        request.node.rxa_started.append(liar)
-        if start:
-            liar.start()
-        return liar
-
-    yield make
-    problems = []
-    for liar in started:
-        try:
-            liar.stop()
-        except Exception as e:  # keep stopping the others
-            problems.append(str(e))
-    if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
-
-
-def _cache_server_factory(request, workdir, cls):
-    started = []
-    request.node.rxa_started = getattr(request.node, "rxa_started", [])
-
-    def make(start=True, **kwargs):
-        d = harness.make_dir(f"{cls.scheme}{len(started)}-", parent=workdir)
+        d = harness.make_dir(f"{prefix}{len(made)}-", parent=workdir)
         server = cls(d, **kwargs)
-        started.append(server)
+        made.append(server)
         request.node.rxa_started.append(server)
         if start:
             server.start()
         return server
 
-    return make, started
+    return make, made
 
 
 def _stop_all(servers):
+    """Stop each (all of them, whatever fails), then fail with what did."""
     problems = []
     for server in servers:
         try:
@@ -169,22 +116,42 @@ def _stop_all(servers):
 
 
 @pytest.fixture
+def idp_factory(request, workdir):
+    """idp_factory(**kwargs) -> a started harness.IdP (start=False: not
+    started). kwargs as for harness.IdP, e.g. rp=httpd, auto_login=None,
+    ttl={"AccessToken": 30}. Every IdP is stopped at teardown."""
+    make, made = _server_factory(request, workdir, IdP, "idp")
+    yield make
+    _stop_all(made)
+
+
+@pytest.fixture
+def liar_factory(request, workdir):
+    """liar_factory(**kwargs) -> a started harness.Liar (start=False: not
+    started). kwargs as for harness.Liar, e.g. mode="expired",
+    slow_seconds=5. Every liar is stopped at teardown."""
+    make, made = _server_factory(request, workdir, Liar, "liar")
+    yield make
+    _stop_all(made)
+
+
+@pytest.fixture
 def memcached_factory(request, workdir):
     """memcached_factory(**kwargs) -> a started harness.Memcached on a free
     loopback port (start=False: not started; port= a given one). Skips when
     memcached is not installed (fails in CI). Stopped at teardown."""
-    make, started = _cache_server_factory(request, workdir, Memcached)
+    make, made = _server_factory(request, workdir, Memcached, "memcache")
     yield make
-    _stop_all(started)
+    _stop_all(made)
 
 
 @pytest.fixture
 def redis_factory(request, workdir):
     """redis_factory(**kwargs) -> a started harness.Redis (no persistence),
     as memcached_factory."""
-    make, started = _cache_server_factory(request, workdir, Redis)
+    make, made = _server_factory(request, workdir, Redis, "redis")
     yield make
-    _stop_all(started)
+    _stop_all(made)
 
 
 @pytest.fixture

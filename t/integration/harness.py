@@ -271,6 +271,18 @@ def stop_process(proc, timeout=STOP_TIMEOUT, sig=signal.SIGTERM):
     return proc.returncode
 
 
+def stop_owned(server, what, timeout=STOP_TIMEOUT):
+    """Stop server.proc (stop_process) and forget it; HarnessError naming
+    WHAT (with server.diagnostics()) if it had exited by itself."""
+    crashed = server.proc is not None and server.proc.poll() is not None
+    rc = stop_process(server.proc, timeout)
+    server.proc = None
+    if crashed:
+        raise HarnessError(f"{what} exited by itself with status {rc}\n"
+                           f"{server.diagnostics()}")
+    return rc
+
+
 # --------------------------------------------------------------------------
 # Name resolution for test host names
 
@@ -506,13 +518,7 @@ class IdP:
 
     def stop(self, timeout=STOP_TIMEOUT):
         """Stop the IdP; HarnessError if it had exited by itself."""
-        crashed = self.proc is not None and self.proc.poll() is not None
-        rc = stop_process(self.proc, timeout)
-        self.proc = None
-        if crashed:
-            raise HarnessError(f"the IdP exited by itself with status {rc}\n"
-                               f"{self.diagnostics()}")
-        return rc
+        return stop_owned(self, "the IdP", timeout)
 
     def restart(self, new_keys=None, timeout=START_TIMEOUT, **config):
         """Stop and start again on the same port (same issuer).
@@ -707,13 +713,7 @@ class Liar:
 
     def stop(self, timeout=STOP_TIMEOUT):
         """Stop the liar; HarnessError if it had exited by itself."""
-        crashed = self.proc is not None and self.proc.poll() is not None
-        rc = stop_process(self.proc, timeout)
-        self.proc = None
-        if crashed:
-            raise HarnessError(f"the liar exited by itself with status {rc}\n"
-                               f"{self.diagnostics()}")
-        return rc
+        return stop_owned(self, "the liar", timeout)
 
     @property
     def running(self):
@@ -853,14 +853,8 @@ class _CacheServer:
 
     def stop(self, timeout=STOP_TIMEOUT):
         """Stop it (SIGTERM); HarnessError if it had exited by itself."""
-        crashed = self.proc is not None and self.proc.poll() is not None
         self.resume()
-        rc = stop_process(self.proc, timeout)
-        self.proc = None
-        if crashed:
-            raise HarnessError(f"{self.name} exited by itself with status {rc}\n"
-                               f"{self.diagnostics()}")
-        return rc
+        return stop_owned(self, self.name, timeout)
 
     def kill(self):
         """SIGKILL: gone at once, connections reset."""
