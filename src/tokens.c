@@ -1,8 +1,9 @@
 /* Talking to the IdP on a user's behalf: the token endpoint (code exchange
- * and refresh) and userinfo. Refreshes are
- * coalesced per process: concurrent requests carrying the same refresh
- * token wait for one call to the IdP and share its answer, so an IdP that
- * rotates refresh tokens never sees one used twice from here. */
+ * and refresh) and userinfo. A refresh token is used once, across the
+ * worker processes and replicas that share a cache: concurrent requests
+ * carrying it wait for one call to the IdP and share its answer (in this
+ * process through a single-flight table, elsewhere through the shared
+ * cache), so an IdP that rotates refresh tokens never sees one used twice. */
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
@@ -16,6 +17,7 @@
 #include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_query.h"
+#include "rxa_shcache.h"
 #include "rxa_singleflight.h"
 #include "rxa_token_response.h"
 
@@ -494,27 +496,217 @@ static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
 typedef struct refresh_baton {
     const rxa_req_t *rq;
     const rxa_session_t *old;
+    rxa_shcache_t *cache;           /* NULL: none */
 } refresh_baton_t;
 
-/* The one call to the IdP for a refresh token (rxa_singleflight_call_fn). */
-static apr_status_t refresh_run(void *baton, apr_pool_t *pool, void **result,
-                                const char **err, apr_time_t *valid_until)
+/* The call to the IdP, audited: *S or a status and *ERR. */
+static apr_status_t refresh_at_idp(const refresh_baton_t *b, apr_pool_t *pool,
+                                   rxa_session_t **s, const char **err)
 {
-    const refresh_baton_t *b = baton;
-    rxa_session_t *s = apr_pcalloc(pool, sizeof(*s));
     const char *why = NULL;
-    apr_status_t rv = refresh_call(b->rq, b->old, s, &why);
+    apr_status_t rv;
 
+    *s = apr_pcalloc(pool, sizeof(**s));
+    rv = refresh_call(b->rq, b->old, *s, &why);
     ap_log_rerror(APLOG_MARK, rv ? APLOG_INFO : APLOG_DEBUG, rv, b->rq->r,
                   "RXA00090: provider %s: token refresh %s%s", b->rq->p->name,
                   rv ? "failed: " : "done", rv ? why : "");
     rxa_audit(b->rq->r, RXA_AUDIT_TOKEN_REFRESH, rv ? RXA_AUDIT_FAILURE
               : RXA_AUDIT_SUCCESS, rv ? RXA_AUDIT_R_REFRESH_FAILED
               : RXA_AUDIT_R_NONE, b->rq->p->name, NULL, NULL);
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS)
         *err = why;
+    return rv;
+}
+
+/* --- refresh, once across processes and replicas ------------------------------ */
+
+/* Keys: "rxa1:rr:<hex SHA-256>" holds the result of one refresh,
+ * "rxa1:rl:<the same>" the lock of the one request making it. The digest
+ * is of the refresh token and the access token it is to replace: an IdP
+ * that does not rotate refresh tokens keeps one for the whole sign-in, and
+ * its next refresh must find neither this one's lock nor its result. The
+ * value is SHARED_SEALED and the four cookie values as the cookies carry
+ * them (sealed, space-separated), or SHARED_FAILED alone. */
+#define SHARED_RESULT_KEY "rxa1:rr"
+#define SHARED_LOCK_KEY   "rxa1:rl"
+#define SHARED_SEALED     "sealed"
+#define SHARED_FAILED     "failed"
+
+/* How long a result stays for the requests still carrying the old refresh
+ * token (others in flight, other tabs): a success until the new access
+ * token is due for refresh in turn, for those requests would refresh then
+ * anyway; at least 30 s, so a burst is covered even when access tokens
+ * live shorter than the refresh margin; at most 10 minutes, to bound how
+ * long a sealed token set sits in the cache. A failure for 30 s: the burst
+ * that carried the token fails as the first request did, and a token that
+ * failed for a passing reason is tried again soon after. */
+#define SHARED_KEEP_MIN 30
+#define SHARED_KEEP_MAX 600
+
+/* Polling for another request's result: the first pause, growing by half
+ * each time up to the last. */
+#define SHARED_POLL_FIRST apr_time_from_msec(50)
+#define SHARED_POLL_MAX   apr_time_from_msec(400)
+
+static apr_uint32_t shared_keep(const rxa_session_t *s)
+{
+    apr_int64_t keep = s ? s->expires_at - RXA_REFRESH_MARGIN
+                           - apr_time_sec(apr_time_now())
+                         : SHARED_KEEP_MIN;
+
+    return (apr_uint32_t)(keep < SHARED_KEEP_MIN ? SHARED_KEEP_MIN
+                          : keep > SHARED_KEEP_MAX ? SHARED_KEEP_MAX : keep);
+}
+
+/* Keep the result of this request's refresh (S, or NULL: it failed) for
+ * the others carrying the same refresh token. */
+static void shared_store(const refresh_baton_t *b, const char *key,
+                         const rxa_session_t *s)
+{
+    request_rec *r = b->rq->r;
+    const char *v[RXA_CK_COUNT], *val = SHARED_FAILED;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (s && (rv = rxa_session_seal(r->pool, b->rq->sc->keyring, s, v))
+             == APR_SUCCESS)
+        val = apr_pstrcat(r->pool, SHARED_SEALED, " ", v[RXA_CK_ACCESS], " ",
+                          v[RXA_CK_ID], " ", v[RXA_CK_REFRESH], " ",
+                          v[RXA_CK_SCOPES], NULL);
+    if (rv == APR_SUCCESS)
+        rv = rxa_shcache_set(b->cache, key, val, strlen(val),
+                             shared_keep(s));
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00262: provider %s: "
+                      "the token refresh's result is not in the shared cache: "
+                      "other processes and replicas with the same cookies "
+                      "refresh on their own", b->rq->p->name);
+}
+
+/* The result stored under KEY: APR_SUCCESS with *S (NULL: that refresh
+ * failed), APR_NOTFOUND while there is none, or another status and *WHY
+ * when the cache fails or the value does not open as this sign-in's. */
+static apr_status_t shared_take(const refresh_baton_t *b, const char *key,
+                                rxa_session_t **s, const char **why)
+{
+    request_rec *r = b->rq->r;
+    const char *v[RXA_CK_COUNT], *form;
+    char *val, *last;
+    apr_size_t len;
+    apr_status_t rv;
+    int k;
+
+    *s = NULL;
+    rv = rxa_shcache_get(b->cache, r->pool, key, &val, &len);
+    if (rv == APR_NOTFOUND)
+        return rv;
+    if (rv != APR_SUCCESS) {
+        *why = "the shared cache failed";
         return rv;
     }
+    if (!strcmp(val, SHARED_FAILED))
+        return APR_SUCCESS;
+    if (!(form = apr_strtok(val, " ", &last)) || strcmp(form, SHARED_SEALED)) {
+        *why = "the stored result has an unknown form";
+        return APR_EINVAL;
+    }
+    for (k = 0; k < RXA_CK_COUNT; k++)
+        v[k] = apr_strtok(NULL, " ", &last);
+    rv = rxa_session_open(r->pool, b->rq->sc->keyring, b->rq->p->name, v, s);
+    if (rv == APR_SUCCESS && strcmp((*s)->sid, b->old->sid))
+        rv = APR_EINVAL;
+    if (rv != APR_SUCCESS) {
+        *s = NULL;
+        *why = "the stored result does not open as this sign-in's cookies";
+        return rv == APR_NOTFOUND ? APR_EINVAL : rv;
+    }
+    return APR_SUCCESS;
+}
+
+/* Poll for the result under KEY until DEADLINE, as shared_take. */
+static apr_status_t shared_wait(const refresh_baton_t *b, const char *key,
+                                apr_time_t deadline, rxa_session_t **s,
+                                const char **why)
+{
+    apr_interval_time_t pause = SHARED_POLL_FIRST;
+    apr_status_t rv;
+
+    for (;;) {
+        apr_time_t now = apr_time_now();
+
+        if (now >= deadline) {
+            *why = "the request refreshing elsewhere left no result in time";
+            return APR_TIMEUP;
+        }
+        apr_sleep(pause < deadline - now ? pause : deadline - now);
+        if ((rv = shared_take(b, key, s, why)) != APR_NOTFOUND)
+            return rv;
+        pause += pause / 2;
+        if (pause > SHARED_POLL_MAX)
+            pause = SHARED_POLL_MAX;
+    }
+}
+
+/* The refresh through the shared cache: a result stored for this refresh
+ * token; else this request's own call when it wins the lock; else the
+ * result of the request that won it, waited for as long as that request's
+ * call may take. A cache that fails, or no result in time: the call as
+ * without the cache. */
+static apr_status_t refresh_shared(const refresh_baton_t *b, apr_pool_t *pool,
+                                   rxa_session_t **s, const char **err)
+{
+    request_rec *r = b->rq->r;
+    const char *tokens = apr_pstrcat(r->pool, b->old->refresh_token, "\n",
+                                     b->old->access_token, NULL);
+    const char *rkey = token_digest(r->pool, SHARED_RESULT_KEY, tokens);
+    apr_interval_time_t wait = b->rq->sc->http_timeout + apr_time_from_sec(1);
+    apr_time_t deadline = apr_time_now() + wait;
+    const char *why = NULL;
+    apr_status_t rv;
+
+    if ((rv = shared_take(b, rkey, s, &why)) == APR_NOTFOUND) {
+        rv = rxa_shcache_claim(b->cache,
+                               token_digest(r->pool, SHARED_LOCK_KEY, tokens),
+                               (apr_uint32_t)((wait + APR_USEC_PER_SEC - 1)
+                                              / APR_USEC_PER_SEC));
+        if (rv == APR_SUCCESS) {
+            rv = refresh_at_idp(b, pool, s, err);
+            shared_store(b, rkey, rv == APR_SUCCESS ? *s : NULL);
+            return rv;
+        }
+        if (rv == APR_EEXIST)
+            rv = shared_wait(b, rkey, deadline, s, &why);
+        else
+            why = "the shared cache failed";
+    }
+    if (rv == APR_SUCCESS && *s) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00260: provider %s: "
+                      "token refresh made by another request, taken from the "
+                      "shared cache", b->rq->p->name);
+        return APR_SUCCESS;
+    }
+    if (rv == APR_SUCCESS) {
+        *err = "another request's refresh with this refresh token failed";
+        return APR_EGENERAL;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00261: provider %s: "
+                  "token refresh made without the shared cache: %s",
+                  b->rq->p->name, why);
+    return refresh_at_idp(b, pool, s, err);
+}
+
+/* The one call for a refresh token in this process
+ * (rxa_singleflight_call_fn). */
+static apr_status_t refresh_run(void *baton, apr_pool_t *pool, void **result,
+                                const char **err, apr_time_t *valid_until)
+{
+    const refresh_baton_t *b = baton;
+    rxa_session_t *s;
+    apr_status_t rv = b->cache ? refresh_shared(b, pool, &s, err)
+                                       : refresh_at_idp(b, pool, &s, err);
+
+    if (rv != APR_SUCCESS)
+        return rv;
     *result = s;
     /* a result whose access token has expired in turn is not shared: a
      * later request needs a refresh of its own */
@@ -533,7 +725,7 @@ static void *session_dup(apr_pool_t *pool, const void *from)
 apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
                          rxa_session_t **out, const char **why)
 {
-    refresh_baton_t b = { rq, old };
+    refresh_baton_t b = { rq, old, rq->sc->cache };
     void *fresh = NULL;
     apr_status_t rv;
 

@@ -54,6 +54,10 @@ const DEFAULTS = {
   honour_login_hint: true, // login_hint naming an account logs it in at once
   auto_logout: false, // logout confirmation page submits itself (browsers)
   claims_in_id_token: true, // scope claims in the ID token, not only userinfo
+  // true: every refresh answers with a new refresh token and the old one is
+  // spent (a second use is refused and revokes the grant); null:
+  // oidc-provider's default (rotate for public clients and near expiry).
+  rotate_refresh_tokens: null,
   // oidc-provider accepts client_secret_basic and client_secret_post
   // interchangeably; strict mode answers invalid_client to a client that does
   // not use the method it is registered with, as many real IdPs do.
@@ -468,6 +472,7 @@ function buildProvider(cfg, issuer, keys) {
       backchannelLogout: { enabled: true },
     },
     ttl,
+    ...(cfg.rotate_refresh_tokens === null ? {} : { rotateRefreshToken: cfg.rotate_refresh_tokens }),
     cookies: { keys: [randomBytes(32).toString('hex')] },
     renderError: (ctx, out) => {
       ctx.type = 'html';
