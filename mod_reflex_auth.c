@@ -108,6 +108,9 @@ static void rxa_register_hooks(apr_pool_t *p)
     /* the caches before the revocation lists made on them (HOOK_LAST) */
     ap_hook_post_config(rxa_shared_cache_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    /* after the shared caches are made: a revocation list for each */
+    ap_hook_post_config(rxa_revocation_post_config, NULL, NULL,
+                        APR_HOOK_LAST);
     ap_hook_child_init(rxa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rxa_shared_cache_child_init, NULL, NULL,
                        APR_HOOK_MIDDLE);

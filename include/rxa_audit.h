@@ -68,6 +68,8 @@ typedef enum {
  *   access_token_expired  expired, and no refresh token to renew it
  *   tokens_invalid        cookies open, but a token fails a check
  *   stale_cookies         cookies do not open, or mix two sign-ins
+ *   signin_revoked        the sign-in was revoked: logged out here or at
+ *                         the IdP (back-channel logout)
  *   cookies_too_large     chunks missing or over the browser's limits
  *   cross_site            a cross-site logout GET, not acted on
  *   claim_mismatch        Require reflex-claim failed
@@ -94,6 +96,7 @@ typedef enum {
     X(ACCESS_TOKEN_EXPIRED, "access_token_expired")         \
     X(TOKENS_INVALID, "tokens_invalid")                     \
     X(STALE_COOKIES, "stale_cookies")                       \
+    X(SIGNIN_REVOKED, "signin_revoked")                     \
     X(COOKIES_TOO_LARGE, "cookies_too_large")               \
     X(CROSS_SITE, "cross_site")                             \
     X(CLAIM_MISMATCH, "claim_mismatch")                     \

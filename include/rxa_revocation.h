@@ -69,7 +69,9 @@ apr_status_t rxa_revoke_signin(rxa_revocation_t *rev, const char *signin_id);
 /* Revoke every sign-in with ISS's session SID. */
 apr_status_t rxa_revoke_sid(rxa_revocation_t *rev, const char *iss,
                             const char *sid);
-/* Revoke every sign-in of SUB at ISS begun before BEFORE (epoch seconds). */
+/* Revoke every sign-in of SUB at ISS begun before BEFORE (epoch seconds),
+ * or in that same second: seconds cannot tell which came first, and a
+ * sign-in refused by mistake only signs in again. */
 apr_status_t rxa_revoke_sub(rxa_revocation_t *rev, const char *iss,
                             const char *sub, apr_int64_t before);
 

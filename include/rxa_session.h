@@ -1,7 +1,8 @@
 /* One sign-in as four sealed cookies: access token, ID token,
  * refresh token and granted scopes. Each cookie is sealed under its own
- * name, and each plaintext starts with the sign-in id, so a set mixed from
- * two sign-ins (or two users) does not open as a session. */
+ * name, and each plaintext starts with the sign-in id and when it began,
+ * so a set mixed from two sign-ins (or two users) does not open as a
+ * session. */
 #ifndef RXA_SESSION_H
 #define RXA_SESSION_H
 

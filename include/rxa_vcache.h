@@ -24,6 +24,7 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+#include "rxa_revocation.h"
 #include "rxa_session.h"
 
 typedef struct rxa_vcache rxa_vcache_t;
@@ -38,20 +39,22 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
                                rxa_vcache_t **out);
 
 /* The entry for KEY if it is there, has TAG and NOW < its valid_until:
- * 1 with *S and *CLAIMS valid for POOL's life, and *VALID_UNTIL (when not
- * NULL) the entry's; 0 otherwise (an expired or re-tagged entry is
- * dropped). */
+ * 1 with *S, *CLAIMS and *REF (when REF is not NULL; NULL when none was
+ * stored) valid for POOL's life, and *VALID_UNTIL (when not NULL) the
+ * entry's; 0 otherwise (an expired or re-tagged entry is dropped). */
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
                    apr_size_t klen, apr_uint64_t tag, apr_int64_t now,
                    const rxa_session_t **s, json_t **claims,
-                   apr_int64_t *valid_until);
+                   const rxa_signin_ref_t **ref, apr_int64_t *valid_until);
 
-/* Remember S (copied) and CLAIMS (a reference is taken; the caller must
- * not change CLAIMS afterwards) under KEY until VALID_UNTIL, replacing an
- * entry with the same key. Nothing happens when VALID_UNTIL <= NOW. */
+/* Remember S and REF (copied; REF may be NULL) and CLAIMS (a reference
+ * is taken; the caller must not change CLAIMS afterwards) under KEY until
+ * VALID_UNTIL, replacing an entry with the same key. Nothing happens when
+ * VALID_UNTIL <= NOW. */
 void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
                     apr_uint64_t tag, apr_int64_t now, apr_int64_t valid_until,
-                    const rxa_session_t *s, json_t *claims);
+                    const rxa_session_t *s, json_t *claims,
+                    const rxa_signin_ref_t *ref);
 
 void rxa_vcache_stats(rxa_vcache_t *c, rxa_vcache_stats_t *st);
 

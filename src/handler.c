@@ -16,6 +16,7 @@
 #include "rxa_query.h"
 #include "rxa_random.h"
 #include "rxa_redirect.h"
+#include "rxa_revocation.h"
 #include "rxa_session.h"
 
 /* --- shared pieces ---------------------------------------------------------- */
@@ -264,6 +265,7 @@ static int handle_callback(request_rec *r, rxa_srv_conf_t *sc,
                              "The sign-in could not be stored in cookies.",
                              rv, "no random sign-in id",
                              RXA_AUDIT_R_INTERNAL_ERROR, p->name);
+    s.started_at = apr_time_sec(apr_time_now());
     if ((rv = rxa_session_set_cookies(r, sc, &s, &why)) == APR_ENOSPC)
         return callback_fail(r, HTTP_BAD_GATEWAY, "The identity provider's "
                              "tokens are too large to be kept in this "
@@ -306,9 +308,18 @@ static int handle_logout(request_rec *r, rxa_srv_conf_t *sc, const char *origin)
     location = redirect_to;
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_session_t *si = NULL;
+        apr_status_t rv;
         p = APR_ARRAY_IDX(sc->providers, i, rxa_provider_t *);
-        if (rxa_session_read(r, sc, p, &si) != APR_NOTFOUND)
-            rxa_session_clear_cookies(r, sc, p);
+        if (rxa_session_read(r, sc, p, &si) == APR_NOTFOUND)
+            continue;
+        /* the sign-in ends everywhere, not only in this browser: a copy
+         * of its cookies is refused too */
+        if (si && (rv = rxa_revoke_signin(sc->revocation, si->sid))
+                  != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "RXA00251: logout: "
+                          "provider %s: the sign-in could not be revoked; "
+                          "a copy of its cookies stays valid", p->name);
+        rxa_session_clear_cookies(r, sc, p);
         if (si && !s)
             s = si;
     }

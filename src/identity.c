@@ -11,6 +11,7 @@
 #include "mod_reflex_auth.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
+#include "rxa_revocation.h"
 #include "rxa_vcache.h"
 
 /* Cookie sets already opened and verified in this process: the
@@ -181,6 +182,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
                                           &reflex_auth_module);
     const char *header = apr_table_get(r->headers_in, "Cookie");
     const rxa_session_t *s;
+    const rxa_signin_ref_t *ref;
     memo_entry_t *e;
     apr_pool_t *pool;
     json_t *claims;
@@ -191,7 +193,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
         || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS)
         return;
     if (!rxa_vcache_get(vcache, pool, key, klen, snap->serial, now, &s,
-                        &claims, &until)) {
+                        &claims, &ref, &until)) {
         apr_pool_destroy(pool);     /* evicted meanwhile: nothing held */
         return;
     }
@@ -206,6 +208,7 @@ static void memo_put(request_rec *r, const rxa_srv_conf_t *sc,
     e->who.provider = p;
     e->who.claims = claims;
     e->who.sub = rxa_json_get_str(claims, "sub");
+    e->who.ref = ref;
     e->who.exported = rxa_identity_exports(pool, &e->who);  /* once per memo */
     /* published whole: readers see the entry with every field set */
     do {
@@ -229,19 +232,45 @@ rxa_request_state_t *rxa_request_state(request_rec *r)
     return st;
 }
 
+#define WHY_REVOKED "the sign-in was revoked (logged out here or at the " \
+    "identity provider)"
+
+/* REF for sign-in S with the ID token's CLAIMS. */
+static void signin_ref(rxa_signin_ref_t *ref, const rxa_session_t *s,
+                       const json_t *claims)
+{
+    rxa_signin_ref_make(ref, s->sid, s->started_at,
+                        rxa_json_get_str(claims, "iss"),
+                        rxa_json_get_str(claims, "sid"),
+                        rxa_json_get_str(claims, "sub"));
+}
+
+/* Whether sign-in S is on SC's revocation list, read from the ID token
+ * sealed in its cookie (before a refresh, which a revoked sign-in must
+ * not get). */
+static int sealed_signin_revoked(request_rec *r, const rxa_srv_conf_t *sc,
+                                 const rxa_session_t *s)
+{
+    rxa_signin_ref_t ref;
+
+    signin_ref(&ref, s, rxa_jwt_peek_claims(r->pool, s->id_token));
+    return rxa_revocation_check(sc->revocation, &ref, r->request_time);
+}
+
 /* The trust decisions for the cookie VALUES of RQ's provider, in order:
  * the cookies open (sealed by us, all of one sign-in); an access token
  * about to expire is renewed with the refresh token, and an expired one
- * without it ends the session; the ID token verifies. Renewed tokens are
- * set as this answer's cookies. APR_SUCCESS with *OUT, *CLAIMS and
- * *REFRESHED; otherwise a status, *WHY and *REASON, which is
- * provider_unavailable when the cookies open but the issuer cannot be
- * used now: that says nothing about the session. */
+ * without it ends the session; the ID token verifies; the sign-in is not
+ * revoked. Renewed tokens are set as this answer's cookies. APR_SUCCESS
+ * with *OUT, *CLAIMS, *REF and *REFRESHED; otherwise a status, *WHY and
+ * *REASON, which is provider_unavailable when the cookies open but the
+ * issuer cannot be used now: that says nothing about the session. */
 static apr_status_t session_trust(rxa_req_t *rq,
                                   const char *const values[RXA_CK_COUNT],
                                   apr_int64_t now, rxa_session_t **out,
-                                  json_t **claims, int *refreshed,
-                                  rxa_audit_reason_e *reason, const char **why)
+                                  json_t **claims, rxa_signin_ref_t *ref,
+                                  int *refreshed, rxa_audit_reason_e *reason,
+                                  const char **why)
 {
     request_rec *r = rq->r;
     rxa_session_t *s, *fresh;
@@ -262,6 +291,11 @@ static apr_status_t session_trust(rxa_req_t *rq,
     }
     if (s->expires_at - RXA_REFRESH_MARGIN <= now && s->refresh_token) {
         /* about to expire, or already has: refresh */
+        if (sealed_signin_revoked(r, rq->sc, s)) {
+            *reason = RXA_AUDIT_R_SIGNIN_REVOKED;
+            *why = WHY_REVOKED;
+            return APR_EACCES;
+        }
         if ((rv = rxa_refresh(rq, s, &fresh, why)) != APR_SUCCESS) {
             *reason = RXA_AUDIT_R_REFRESH_FAILED;
             return rv;
@@ -278,6 +312,12 @@ static apr_status_t session_trust(rxa_req_t *rq,
         != APR_SUCCESS) {
         *reason = RXA_AUDIT_R_TOKENS_INVALID;
         return rv;
+    }
+    signin_ref(ref, s, *claims);
+    if (rxa_revocation_check(rq->sc->revocation, ref, r->request_time)) {
+        *reason = RXA_AUDIT_R_SIGNIN_REVOKED;
+        *why = WHY_REVOKED;
+        return APR_EACCES;
     }
     /* the new tokens verify but do not fit in cookies: sign-in again ends
      * on the callback's error page, not in a loop */
@@ -304,23 +344,49 @@ static json_t *claims_with_userinfo(const rxa_req_t *rq,
 }
 
 static void identity_set(rxa_identity_t *who, const rxa_provider_t *p,
-                         const rxa_session_t *s, json_t *claims)
+                         const rxa_session_t *s, json_t *claims,
+                         const rxa_signin_ref_t *ref)
 {
     who->session = s;
     who->provider = p;
     who->claims = claims;
     who->sub = rxa_json_get_str(claims, "sub");
+    who->ref = ref;
+}
+
+/* Whether WHO, found in a cache, has been revoked since. */
+static int identity_revoked(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_identity_t *who)
+{
+    return who->ref
+        && rxa_revocation_check(sc->revocation, who->ref, r->request_time);
+}
+
+/* P's cookies on R no longer make a session: treated as absent, and
+ * cleared. */
+static void session_refused(request_rec *r, const rxa_srv_conf_t *sc,
+                            const rxa_provider_t *p, apr_status_t rv,
+                            rxa_audit_reason_e reason, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00062: provider %s: "
+                  "session cookies treated as absent and cleared: %s",
+                  p->name, why);
+    rxa_audit(r, RXA_AUDIT_SESSION_EXPIRED, RXA_AUDIT_FAILURE, reason,
+              p->name, NULL, NULL);
+    rxa_session_clear_cookies(r, sc, p);
 }
 
 /* The signed-in identity of this request, if any; cookies that fail are
  * cleared. The trust decisions are session_trust's; around them,
  * from the nearest out: this request's answer, this connection's memo,
- * this process's cache of verified cookie sets. */
+ * this process's cache of verified cookie sets. A sign-in from either
+ * cache is checked against the revocation list again. */
 int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
                  rxa_identity_t **who)
 {
     rxa_request_state_t *st = rxa_request_state(r);
     rxa_identity_t *cached = st->who;
+    const rxa_provider_t *refused = NULL;
     apr_int64_t now = apr_time_sec(apr_time_now());
     int i;
 
@@ -331,14 +397,22 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
     cached = st->who = apr_pcalloc(r->pool, sizeof(*cached));
     *who = NULL;
     if (memo_get(r, sc, now, cached)) {
-        *who = cached;
-        return OK;
+        if (!identity_revoked(r, sc, cached)) {
+            *who = cached;
+            return OK;
+        }
+        refused = cached->provider;
+        session_refused(r, sc, refused, APR_EACCES,
+                        RXA_AUDIT_R_SIGNIN_REVOKED, WHY_REVOKED);
+        memset(cached, 0, sizeof(*cached));
     }
     for (i = 0; i < sc->providers->nelts; i++) {
         rxa_req_t rq = { r, sc, APR_ARRAY_IDX(sc->providers, i,
                                               rxa_provider_t *), NULL };
         rxa_session_t *s;
         const rxa_session_t *hit;
+        const rxa_signin_ref_t *hit_ref;
+        rxa_signin_ref_t *ref;
         const char *values[RXA_CK_COUNT], *key, *why = NULL;
         apr_size_t klen;
         rxa_audit_reason_e reason = RXA_AUDIT_R_NONE;
@@ -346,40 +420,49 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         int refreshed;
         apr_status_t rv;
 
-        if (rxa_session_values(r, rq.p, values) == APR_NOTFOUND)
+        if (rq.p == refused
+            || rxa_session_values(r, rq.p, values) == APR_NOTFOUND)
             continue;
         key = session_key(r->pool, rq.p, values, &klen);
         if (vcache
             && (rq.snap = rxa_issuer_get(rq.p->iss, apr_time_now(), r->pool))
             && rxa_vcache_get(vcache, r->pool, key, klen, rq.snap->serial, now,
-                              &hit, &claims, NULL)) {
-            identity_set(cached, rq.p, hit, claims);
+                              &hit, &claims, &hit_ref, NULL)) {
+            identity_set(cached, rq.p, hit, claims, hit_ref);
+            if (identity_revoked(r, sc, cached)) {
+                memset(cached, 0, sizeof(*cached));
+                session_refused(r, sc, rq.p, APR_EACCES,
+                                RXA_AUDIT_R_SIGNIN_REVOKED, WHY_REVOKED);
+                continue;
+            }
             *who = cached;
             memo_put(r, sc, rq.p, rq.snap, key, klen, now);
             return OK;
         }
-        rv = session_trust(&rq, values, now, &s, &claims, &refreshed, &reason,
-                           &why);
+        ref = apr_palloc(r->pool, sizeof(*ref));
+        rv = session_trust(&rq, values, now, &s, &claims, ref, &refreshed,
+                           &reason, &why);
         if (rv == APR_SUCCESS) {
+            if (refreshed)
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00252: "
+                              "provider %s: the sign-in begun at %"
+                              APR_INT64_T_FMT " goes on with renewed tokens",
+                              rq.p->name, s->started_at);
             claims = claims_with_userinfo(&rq, s, claims);
             /* Not after a refresh: these cookie bytes are the old ones,
              * and the browser gets new ones with this answer. */
             if (vcache && !refreshed)
                 rxa_vcache_put(vcache, key, klen, rq.snap->serial, now,
-                               vcache_until(sc, s, claims, now), s, claims);
-            identity_set(cached, rq.p, s, claims);
+                               vcache_until(sc, s, claims, now), s, claims,
+                               ref);
+            identity_set(cached, rq.p, s, claims, ref);
             cached->cookies_set = refreshed;
             *who = cached;
             return OK;
         }
         if (reason == RXA_AUDIT_R_PROVIDER_UNAVAILABLE)
             return HTTP_SERVICE_UNAVAILABLE;
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00062: provider %s: "
-                      "session cookies treated as absent and cleared: %s",
-                      rq.p->name, why);
-        rxa_audit(r, RXA_AUDIT_SESSION_EXPIRED, RXA_AUDIT_FAILURE, reason,
-                  rq.p->name, NULL, NULL);
-        rxa_session_clear_cookies(r, sc, rq.p);
+        session_refused(r, sc, rq.p, rv, reason, why);
     }
     return OK;
 }

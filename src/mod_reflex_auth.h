@@ -10,6 +10,7 @@
  * id_token.c (ID token verification); login_cookies.c the login state;
  * handler.c the module's own endpoints; authz.c Require reflex-*;
  * shared_cache.c the shared cache (ReflexAuthSharedCache);
+ * revocation_list.c the lists of revoked sign-ins;
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -101,6 +102,9 @@ typedef struct rxa_identity {
     const char *const *exported;            /* the identity headers' values,
                                              * made once (identity.c); NULL:
                                              * made per request */
+    const struct rxa_signin_ref *ref;       /* what the revocation list is
+                                             * checked with, made once;
+                                             * NULL: none */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
 } rxa_identity_t;
@@ -234,8 +238,9 @@ apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
 /* The sub of an ID token that this module sealed in a cookie, without a
  * second check; NULL when it does not decode. */
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
-/* A JWT's claims decoded without any check (which issuer's keys must
- * verify it); NULL when it does not decode to an object. */
+/* A JWT's claims decoded without any check: an ID token this module
+ * sealed in a cookie itself, or a token whose issuer's keys must verify
+ * it; NULL when it does not decode to an object. */
 json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token);
 /* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
  * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
@@ -276,6 +281,10 @@ void rxa_tokens_child_init(apr_pool_t *pchild);
 /* Refresh this long (seconds) before the access token expires; the
  * tab-sync script (src/pages/sync.js) gets the same value. */
 #define RXA_REFRESH_MARGIN 30
+
+/* revocation_list.c: each server's sc->revocation, one list per cache. */
+int rxa_revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
 
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);

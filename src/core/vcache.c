@@ -23,6 +23,8 @@ struct vc_entry {
     apr_int64_t valid_until;
     rxa_session_t s;
     json_t *claims;
+    rxa_signin_ref_t ref;
+    int has_ref;
     apr_size_t klen;
     char key[];                 /* then the session's strings */
 };
@@ -129,7 +131,7 @@ apr_status_t rxa_vcache_create(apr_pool_t *pool, apr_size_t max_entries,
 int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
                    apr_size_t klen, apr_uint64_t tag, apr_int64_t now,
                    const rxa_session_t **s, json_t **claims,
-                   apr_int64_t *valid_until)
+                   const rxa_signin_ref_t **ref, apr_int64_t *valid_until)
 {
     vc_entry_t *e, *dead = NULL;
 
@@ -158,6 +160,8 @@ int rxa_vcache_get(rxa_vcache_t *c, apr_pool_t *pool, const char *key,
     apr_pool_cleanup_register(pool, e, entry_release, apr_pool_cleanup_null);
     *s = &e->s;
     *claims = e->claims;
+    if (ref)
+        *ref = e->has_ref ? &e->ref : NULL;
     if (valid_until)
         *valid_until = e->valid_until;
     return 1;
@@ -184,7 +188,8 @@ static apr_size_t slen(const char *s)
 
 void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
                     apr_uint64_t tag, apr_int64_t now, apr_int64_t valid_until,
-                    const rxa_session_t *s, json_t *claims)
+                    const rxa_session_t *s, json_t *claims,
+                    const rxa_signin_ref_t *ref)
 {
     vc_entry_t *e, *old, *dead_old = NULL, *dead_lru = NULL;
     apr_size_t size;
@@ -205,7 +210,10 @@ void rxa_vcache_put(rxa_vcache_t *c, const char *key, apr_size_t klen,
     e->klen = klen;
     memcpy(e->key, key, klen);
     at = e->key + klen;
+    if ((e->has_ref = ref != NULL))
+        e->ref = *ref;
     e->s.expires_at = s->expires_at;
+    e->s.started_at = s->started_at;
     e->s.provider = stash(&at, s->provider);
     e->s.sid = stash(&at, s->sid);
     e->s.access_token = stash(&at, s->access_token);

@@ -178,7 +178,7 @@ START_TEST(names)
     };
     static const char *const spec_reasons[] = {
         "csrf_state_mismatch", "token_exchange_failed", "refresh_failed",
-        "tokens_invalid", "stale_cookies"
+        "tokens_invalid", "stale_cookies", "signin_revoked"
     };
     apr_size_t i;
     int r, found;

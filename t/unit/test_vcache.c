@@ -14,6 +14,7 @@ static rxa_session_t session(const char *sub)
     memset(&s, 0, sizeof(s));
     s.provider = "demo";
     s.sid = "sid-1";
+    s.started_at = 1765000000;
     s.access_token = sub;
     s.expires_at = 5000;
     s.id_token = "header.payload.sig";
@@ -41,7 +42,10 @@ static void put(rxa_vcache_t *c, const char *key, apr_uint64_t tag,
     rxa_session_t s = session(sub);
     json_t *cl = claims(sub);
 
-    rxa_vcache_put(c, key, strlen(key), tag, 1000, until, &s, cl);
+    rxa_signin_ref_t ref;
+
+    rxa_signin_ref_make(&ref, s.sid, s.started_at, "https://idp", NULL, sub);
+    rxa_vcache_put(c, key, strlen(key), tag, 1000, until, &s, cl, &ref);
     json_decref(cl);            /* the cache holds its own reference */
 }
 
@@ -49,11 +53,24 @@ static const char *get_sub(rxa_vcache_t *c, apr_pool_t *p, const char *key,
                            apr_uint64_t tag, apr_int64_t now)
 {
     const rxa_session_t *s;
+    const rxa_signin_ref_t *ref;
+    rxa_signin_ref_t want;
     json_t *cl;
     apr_int64_t until = 0;
 
-    if (!rxa_vcache_get(c, p, key, strlen(key), tag, now, &s, &cl, &until))
+    if (!rxa_vcache_get(c, p, key, strlen(key), tag, now, &s, &cl, &ref,
+                        &until))
         return NULL;
+    /* the sign-in and its start, and its digests, come back */
+    ck_assert_str_eq(s->sid, "sid-1");
+    ck_assert_int_eq(s->started_at, 1765000000);
+    ck_assert_ptr_nonnull(ref);
+    rxa_signin_ref_make(&want, "sid-1", 1765000000, "https://idp", NULL,
+                        s->access_token);
+    ck_assert(!memcmp(ref->signin, want.signin, sizeof(want.signin)));
+    ck_assert(!memcmp(ref->sub, want.sub, sizeof(want.sub)));
+    ck_assert_int_eq(ref->has_sid, 0);
+    ck_assert_int_eq(ref->started_at, 1765000000);
     ck_assert_int_eq(until, 2000);     /* every stored entry here ends then */
     ck_assert_str_eq(s->provider, "demo");
     ck_assert_str_eq(s->granted_scopes, "openid email");
@@ -141,7 +158,8 @@ START_TEST(hit_outlives_eviction)
 
     apr_pool_create(&req, rxa_test_pool);
     put(c, "a", TAG_A, 2000, "alice");
-    ck_assert(rxa_vcache_get(c, req, "a", 1, TAG_A, 1500, &s, &cl, NULL));
+    ck_assert(rxa_vcache_get(c, req, "a", 1, TAG_A, 1500, &s, &cl, NULL,
+                             NULL));
     put(c, "b", TAG_A, 2000, "bob");   /* evicts a while req holds it */
     put(c, "a", TAG_A, 2000, "alice2");
     /* under ASan, a use after free here would be reported */
@@ -173,7 +191,7 @@ static void *APR_THREAD_FUNC hammer(apr_thread_t *t, void *data)
         seed = seed * 1103515245u + 12345u;
         apr_snprintf(key, sizeof(key), "k%u", (seed >> 16) % 24);
         if (rxa_vcache_get(shared, p, key, strlen(key), TAG_A, 1500, &s,
-                           &cl, NULL))
+                           &cl, NULL, NULL))
             ck_assert_str_eq(s->access_token, key);
         else
             put(shared, key, TAG_A, 2000, key);
