@@ -80,6 +80,7 @@ static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
 
     rxa_tokens_child_init(pchild);
     rxa_identity_child_init(pchild, s);
+    rxa_backchannel_child_init(pchild);
     /* Retries and periodic refreshes of the issuers happen in a thread of
      * their own, so no request waits for a provider that is slow or down. */
     for (v = s; v; v = v->next) {

@@ -1,5 +1,5 @@
-/* The module's own endpoints: login, callback, logout, forbidden
- * and sync. They are served from quick_handler, on an exact match of the
+/* The module's own endpoints: login, callback, logout, forbidden,
+ * sync and back-channel logout (backchannel.c). They are served from quick_handler, on an exact match of the
  * request path, so they answer ahead of mod_proxy and of any
  * authentication configured for the same URL space. */
 #include <apr_strings.h>
@@ -448,6 +448,9 @@ int rxa_quick_handler(request_rec *r, int lookup)
     if (!strncmp(path, sc->sync_path, strlen(sc->sync_path))
         && !strcmp(path + strlen(sc->sync_path), ".js"))
         return rxa_sync_script(r);
+    /* the IdP calls it server to server: no browser origin to check */
+    if (!strcmp(path, sc->backchannel_logout_path))
+        return rxa_backchannel_logout(r, sc);
     if (strcmp(path, sc->login_path) && strcmp(path, sc->callback_path)
         && strcmp(path, sc->logout_path) && strcmp(path, sc->forbidden_path)
         && strcmp(path, sc->sync_path))

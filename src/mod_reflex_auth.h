@@ -8,7 +8,8 @@
  * decisions and the caches around them), from session_cookies.c (the
  * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
  * id_token.c (ID token verification); login_cookies.c the login state;
- * handler.c the module's own endpoints; authz.c Require reflex-*;
+ * handler.c the module's own endpoints (backchannel.c back-channel
+ * logout); authz.c Require reflex-*;
  * shared_cache.c the shared cache (ReflexAuthSharedCache);
  * revocation_list.c the lists of revoked sign-ins;
  * auditlog.c the audit log; pages.c the built-in pages.
@@ -291,6 +292,10 @@ void rxa_authz_register(apr_pool_t *p);
 
 /* handler.c */
 int rxa_quick_handler(request_rec *r, int lookup);
+
+/* backchannel.c: OpenID Connect Back-Channel Logout */
+void rxa_backchannel_child_init(apr_pool_t *pchild);
+int rxa_backchannel_logout(request_rec *r, const rxa_srv_conf_t *sc);
 
 /* auditlog.c */
 int rxa_audit_open_logs(apr_pool_t *pconf, apr_pool_t *plog,
