@@ -616,22 +616,24 @@ static void sync_task(void *baton)
     rxa_revocation_sync(baton);
 }
 
+static apr_status_t own_pool_end(void *own)
+{
+    apr_pool_destroy(own);
+    return APR_SUCCESS;
+}
+
 apr_status_t rxa_revocation_create(apr_pool_t *pool, rxa_shcache_t *cache,
                                    rxa_revocation_t **out)
 {
-    apr_allocator_t *alloc;
     apr_pool_t *own;
     rxa_revocation_t *rev;
     apr_status_t rv;
 
     *out = NULL;
-    if ((rv = apr_allocator_create(&alloc)) != APR_SUCCESS)
+    /* the set's own allocator: it grows under the list's lock only */
+    if ((rv = apr_pool_create_unmanaged_ex(&own, NULL, NULL)) != APR_SUCCESS)
         return rv;
-    if ((rv = apr_pool_create_ex(&own, pool, NULL, alloc)) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return rv;
-    }
-    apr_allocator_owner_set(alloc, own);
+    apr_pool_cleanup_register(pool, own, own_pool_end, apr_pool_cleanup_null);
     rev = apr_pcalloc(pool, sizeof(*rev));
     rev->cache = cache;
     rev->pool = own;
