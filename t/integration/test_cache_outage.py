@@ -61,7 +61,7 @@ def cache_factory(request):
 
 
 class Site:
-    """Replicas (httpds) of one site sharing the cache SPEC, one IdP, and a
+    """Replicas (httpds) of one site sharing the cache named by spec, one IdP, and a
     record of every request made through them: (what, status, seconds)."""
 
     def __init__(self, httpd_factory, idp_factory, spec, replicas=2, **client_metadata):
