@@ -56,9 +56,8 @@ const char *rxa_shcache_spec_text(const rxa_shcache_spec_t *spec);
  * new generation share the segment for a while). MUTEX is unused (may be
  * NULL) for memcached and Redis; APR_ENOTIMPL for an IPv6 address (the
  * APR-util clients reach IPv4 addresses and host names only). Called
- * again with the same POOL and spec
- * (the next generation), it returns the same cache, its tasks forgotten
- * (register them again). */
+ * again with the same POOL and spec (the next generation), it returns the
+ * same cache, its tasks forgotten (register them again). */
 apr_status_t rxa_shcache_create(apr_pool_t *pool,
                                 const rxa_shcache_spec_t *spec,
                                 apr_global_mutex_t *mutex,
@@ -78,7 +77,8 @@ typedef void rxa_shcache_task_fn(void *baton);
 apr_status_t rxa_shcache_every(rxa_shcache_t *c, apr_interval_time_t interval,
                                rxa_shcache_task_fn *fn, void *baton);
 
-/* Times to live are 1 s to 30 days (APR_EINVAL beyond). */
+/* Times to live are 1 s to 30 days (APR_EINVAL beyond). A key serves one
+ * kind of call: claims, values (set, get) or a counter (incr). */
 
 /* KEY created for TTL seconds if absent: APR_SUCCESS when this caller made
  * it, APR_EEXIST when it was there (a lock, a replay check). What a claimed

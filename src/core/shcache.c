@@ -88,7 +88,6 @@ typedef struct worker {
     apr_thread_cond_t *wake;    /* the thread: a job, or stop */
     apr_thread_cond_t *done;    /* callers: a job done, or the thread out */
     apr_thread_t *thread;
-    apr_os_thread_t tid;
     job_t *head, *tail;
     job_t *running;
     rxa_remote_t *remote;       /* NULL for shm */
@@ -97,7 +96,14 @@ typedef struct worker {
     apr_time_t next_probe;
     int check;                  /* probe at start, down or not */
     int stopping, exited;
+    int abandoned;              /* nobody joins: the thread frees it all,
+                                 * and touches the cache no more (its
+                                 * pool may be gone) */
 } worker_t;
+
+/* The worker whose thread this is (NULL on other threads): its tasks'
+ * calls run inline. */
+static __thread const worker_t *this_thread;
 
 struct rxa_shcache {
     const rxa_shcache_spec_t *spec;
@@ -261,15 +267,15 @@ static void outage_end(rxa_shcache_t *c)
             apr_time_sec(apr_time_now() - c->outage->since));
 }
 
-/* Under the worker's lock. */
+/* Under the worker's lock: the next probe in PROBE_INTERVAL. */
 static void mark_down(worker_t *w, apr_status_t rv)
 {
     rxa_shcache_t *c = w->c;
 
+    w->next_probe = apr_time_now() + PROBE_INTERVAL;
     if (apr_atomic_read32(&c->down))
         return;
     apr_atomic_set32(&c->down, 1);
-    w->next_probe = apr_time_now() + PROBE_INTERVAL;
     outage_begin(c, rv);
 }
 
@@ -288,6 +294,17 @@ static void mark_up(worker_t *w)
 static int op_failed(apr_status_t rv)
 {
     return rv != APR_SUCCESS && rv != APR_EEXIST && rv != APR_NOTFOUND;
+}
+
+/* Under the worker's lock: what a call to the server (RV) says of it. */
+static void note_result(worker_t *w, apr_status_t rv)
+{
+    if (w->abandoned || rv == APR_ENOMEM)
+        return;
+    if (op_failed(rv))
+        mark_down(w, rv);
+    else
+        mark_up(w);
 }
 
 /* --- operations ----------------------------------------------------------- */
@@ -365,10 +382,7 @@ static apr_status_t remote_inline(worker_t *w, apr_pool_t *pool, op_t *op)
         return APR_ECONNREFUSED;
     rv = remote_run(w, pool, op);
     apr_thread_mutex_lock(w->lock);
-    if (op_failed(rv))
-        mark_down(w, rv);
-    else
-        mark_up(w);
+    note_result(w, rv);
     apr_thread_mutex_unlock(w->lock);
     return rv;
 }
@@ -455,7 +469,7 @@ static apr_status_t op_run(rxa_shcache_t *c, apr_pool_t *pool, op_t *op)
         return shm_run(c, pool, op);
     if (!(w = c->w))
         return APR_EINIT;
-    if (apr_os_thread_equal(apr_os_thread_current(), w->tid))
+    if (this_thread == w)
         return remote_inline(w, pool, op);
     return remote_handoff(w, pool, op);
 }
@@ -539,10 +553,7 @@ static void thread_run_job(worker_t *w, job_t *job)
         apr_pool_clear(w->scratch);
         apr_thread_mutex_lock(w->lock);
         w->running = NULL;
-        if (op_failed(rv) && rv != APR_ENOMEM)
-            mark_down(w, rv);
-        else if (rv != APR_ENOMEM)
-            mark_up(w);
+        note_result(w, rv);
     }
     job->rv = rv;
     job->done = 1;
@@ -560,12 +571,7 @@ static void thread_probe(worker_t *w)
     rv = rxa_remote_probe(w->remote, w->scratch);
     apr_pool_clear(w->scratch);
     apr_thread_mutex_lock(w->lock);
-    if (rv == APR_SUCCESS)
-        mark_up(w);
-    else if (apr_atomic_read32(&w->c->down))
-        w->next_probe = apr_time_now() + PROBE_INTERVAL;
-    else
-        mark_down(w, rv);
+    note_result(w, rv);
 }
 
 /* The thread knows its worker, never c->w: a thread left behind at exit
@@ -577,10 +583,10 @@ static void *APR_THREAD_FUNC thread_main(apr_thread_t *thread, void *data)
     apr_time_t now, next;
     task_t *t;
     job_t *job;
-    int i;
+    int i, abandoned;
 
+    this_thread = w;
     apr_thread_mutex_lock(w->lock);
-    w->tid = apr_os_thread_current();
     while (!w->stopping) {
         now = apr_time_now();
         if ((job = w->head)) {
@@ -624,14 +630,21 @@ static void *APR_THREAD_FUNC thread_main(apr_thread_t *thread, void *data)
     w->tail = NULL;
     w->exited = 1;
     apr_thread_cond_broadcast(w->done);
+    abandoned = w->abandoned;
     apr_thread_mutex_unlock(w->lock);
+    if (abandoned) {
+        apr_thread_detach(thread);
+        apr_pool_destroy(w->pool);      /* this thread's apr_thread_t too */
+        pthread_exit(NULL);
+    }
     apr_thread_exit(thread, APR_SUCCESS);
     return NULL;
 }
 
 /* A pre-cleanup of the child's pool: stop the thread and let it go with
  * its memory; a thread still stuck in a read after
- * RXA_SHCACHE_OP_TIMEOUT is left behind with it (the process is ending). */
+ * RXA_SHCACHE_OP_TIMEOUT is left behind (the process is ending), to free
+ * its memory itself if it gets out. */
 static apr_status_t thread_stop(void *data)
 {
     rxa_shcache_t *c = data;
@@ -645,7 +658,8 @@ static apr_status_t thread_stop(void *data)
     apr_thread_cond_signal(w->wake);
     while (!w->exited && (now = apr_time_now()) < deadline)
         apr_thread_cond_timedwait(w->done, w->lock, deadline - now);
-    exited = w->exited;
+    if (!(exited = w->exited))
+        w->abandoned = 1;
     apr_thread_mutex_unlock(w->lock);
     c->w = NULL;
     if (!exited) {

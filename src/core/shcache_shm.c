@@ -120,13 +120,19 @@ static int slot_find(rxa_shm_table_t *t, const char *key, apr_size_t klen,
     return 0;
 }
 
+/* The smallest class for NEED bytes of key and value. */
+static slot_class_t *class_for(rxa_shm_table_t *t, apr_size_t need)
+{
+    return &t->cls[need <= SMALL_BYTES ? 0 : 1];
+}
+
 /* A slot for a new entry of NEED bytes: free or expired, else evicted. */
 static slot_t slot_take(rxa_shm_table_t *t, apr_size_t need, apr_time_t now)
 {
     slot_t s;
     apr_size_t i;
 
-    s.cls = &t->cls[need <= SMALL_BYTES ? 0 : 1];
+    s.cls = class_for(t, need);
     s.i = 0;
     for (i = 0; i < s.cls->nslots; i++) {
         const head_t *h = &s.cls->heads[i];
@@ -157,19 +163,18 @@ static void slot_put(slot_t s, const char *key, apr_size_t klen,
     h->expires = expires;
 }
 
-/* KEY's slot for a value of VLEN bytes: its own when that is large enough
- * (in *FOUND), else a new one (the old one freed). */
+/* KEY's slot for a value of VLEN bytes: its own when of the right class,
+ * else a new one (the old one freed). */
 static slot_t slot_for(rxa_shm_table_t *t, const char *key, apr_size_t klen,
-                       apr_uint32_t hash, apr_size_t vlen, apr_time_t now,
-                       int *found)
+                       apr_uint32_t hash, apr_size_t vlen, apr_time_t now)
 {
     slot_t s;
 
-    *found = slot_find(t, key, klen, hash, now, &s);
-    if (*found && klen + vlen <= s.cls->bytes)
-        return s;
-    if (*found)
+    if (slot_find(t, key, klen, hash, now, &s)) {
+        if (s.cls == class_for(t, klen + vlen))
+            return s;
         s.cls->heads[s.i].expires = 0;
+    }
     return slot_take(t, klen + vlen, now);
 }
 
@@ -194,10 +199,9 @@ apr_status_t rxa_shm_set(rxa_shm_table_t *t, const char *key,
 {
     apr_size_t klen = strlen(key);
     apr_uint32_t hash = key_hash(key, klen);
-    int found;
 
-    slot_put(slot_for(t, key, klen, hash, len, now, &found), key, klen, hash,
-             val, len, now + apr_time_from_sec(ttl));
+    slot_put(slot_for(t, key, klen, hash, len, now), key, klen, hash, val,
+             len, now + apr_time_from_sec(ttl));
     return APR_SUCCESS;
 }
 
@@ -224,7 +228,7 @@ apr_status_t rxa_shm_incr(rxa_shm_table_t *t, const char *key,
     apr_time_t expires = NEVER;
     apr_uint64_t n = 0;
     char text[24];
-    int found, tlen;
+    int tlen;
     slot_t s;
 
     if (slot_find(t, key, klen, hash, now, &s)) {
@@ -246,8 +250,8 @@ apr_status_t rxa_shm_incr(rxa_shm_table_t *t, const char *key,
     }
     n++;
     tlen = snprintf(text, sizeof(text), "%" APR_UINT64_T_FMT, n);
-    s = slot_for(t, key, klen, hash, (apr_size_t)tlen, now, &found);
-    slot_put(s, key, klen, hash, text, (apr_size_t)tlen, expires);
+    slot_put(slot_for(t, key, klen, hash, (apr_size_t)tlen, now), key, klen,
+             hash, text, (apr_size_t)tlen, expires);
     *value = n;
     return APR_SUCCESS;
 }

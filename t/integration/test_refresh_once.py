@@ -156,6 +156,15 @@ def test_one_refresh_per_burst_across_replicas(request, backend, httpd_factory,
     assert all(len(s) == BURST // 2 for s in served_by), served_by
     # the second burst with the answers' cookies swapped between replicas
     check_burst(session_factory, httpds, idp, cookies[1:] + cookies[:1], "second", 2)
+    # the cache holds a lock and a sealed result per refresh, under hashed
+    # keys: no refresh token in clear (both were sent to the IdP)
+    stored = request.getfixturevalue(backend).dump()
+    keys = [k for k, _ in stored]
+    assert sum(k.startswith("rxa1:rr:") for k in keys) == 2, keys
+    assert sum(k.startswith("rxa1:rl:") for k in keys) == 2, keys
+    for e in token_calls(idp):
+        token = e["form"]["refresh_token"]
+        assert not [k for k, v in stored if token in k or token.encode() in v]
 
 
 def test_a_failed_refresh_fails_the_whole_burst_without_another_call(
