@@ -402,7 +402,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             return OK;
         }
         refused = cached->provider;
-        session_refused(r, sc, refused, APR_EACCES,
+        session_refused(r, sc, refused, APR_SUCCESS,
                         RXA_AUDIT_R_SIGNIN_REVOKED, WHY_REVOKED);
         memset(cached, 0, sizeof(*cached));
     }
@@ -431,7 +431,7 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
             identity_set(cached, rq.p, hit, claims, hit_ref);
             if (identity_revoked(r, sc, cached)) {
                 memset(cached, 0, sizeof(*cached));
-                session_refused(r, sc, rq.p, APR_EACCES,
+                session_refused(r, sc, rq.p, APR_SUCCESS,
                                 RXA_AUDIT_R_SIGNIN_REVOKED, WHY_REVOKED);
                 continue;
             }
@@ -462,7 +462,10 @@ int rxa_identify(request_rec *r, const rxa_srv_conf_t *sc,
         }
         if (reason == RXA_AUDIT_R_PROVIDER_UNAVAILABLE)
             return HTTP_SERVICE_UNAVAILABLE;
-        session_refused(r, sc, rq.p, rv, reason, why);
+        /* a revocation is no failure of ours: no status to show */
+        session_refused(r, sc, rq.p,
+                        reason == RXA_AUDIT_R_SIGNIN_REVOKED ? APR_SUCCESS : rv,
+                        reason, why);
     }
     return OK;
 }

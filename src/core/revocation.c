@@ -587,6 +587,10 @@ static apr_status_t sync_read(rxa_revocation_t *rev, apr_pool_t *pool)
         }
         rev->cursor++;
     }
+    if (reads)
+        rxa_log(RXA_LOG_MARK, RXA_LOG_DEBUG, APR_SUCCESS, "RXA08205: "
+                "revocations read from the shared cache up to %"
+                APR_UINT64_T_FMT " of %" APR_UINT64_T_FMT, rev->cursor, gen);
     return missing_retry(rev, pool, start);
 }
 
