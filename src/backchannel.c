@@ -126,7 +126,7 @@ static apr_status_t verify_token(request_rec *r, const rxa_srv_conf_t *sc,
                                  rxa_logout_token_t *t,
                                  rxa_audit_reason_e *reason, const char **why)
 {
-    json_t *peek = rxa_jwt_peek_claims(r->pool, token);
+    json_t *peek = rxa_id_token_claims(r->pool, token);
     const char *iss = peek ? rxa_json_get_str(peek, "iss") : NULL;
     const char *err = NULL, *first_err = NULL;
     const rxa_provider_t *unavailable = NULL;

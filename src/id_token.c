@@ -12,13 +12,14 @@
 #include "rxa_json.h"
 #include "rxa_jws.h"
 
-/* The claims of a JWT, decoded without checking its signature: for a
- * token sealed in a cookie by this module itself (verified when stored,
- * and perhaps expired since), or to learn which issuer's keys must verify
- * a token. NULL when it does not decode to a JSON object. */
-json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token)
+/* The claims of an ID token this module sealed in a cookie itself (so it
+ * was verified when stored): read without checking its signature or
+ * claims again, which may have expired since. Also how the back-channel
+ * logout learns which issuer's keys must verify a logout token. NULL when
+ * it does not decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token)
 {
-    const char *dot1 = strchr(token, '.'), *dot2, *err;
+    const char *dot1 = strchr(id_token, '.'), *dot2, *err;
     unsigned char *payload;
     apr_size_t len;
 
@@ -32,9 +33,7 @@ json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token)
 
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
 {
-    json_t *claims = rxa_jwt_peek_claims(pool, id_token);
-
-    return claims ? rxa_json_get_str(claims, "sub") : NULL;
+    return rxa_json_get_str(rxa_id_token_claims(pool, id_token), "sub");
 }
 
 /* The signature with the issuer's keys and allowed algs; an unknown kid

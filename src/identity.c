@@ -253,7 +253,7 @@ static int sealed_signin_revoked(request_rec *r, const rxa_srv_conf_t *sc,
 {
     rxa_signin_ref_t ref;
 
-    signin_ref(&ref, s, rxa_jwt_peek_claims(r->pool, s->id_token));
+    signin_ref(&ref, s, rxa_id_token_claims(r->pool, s->id_token));
     return rxa_revocation_check(sc->revocation, &ref, r->request_time);
 }
 

@@ -236,13 +236,10 @@ void rxa_login_state_clear(request_rec *r, const rxa_srv_conf_t *sc,
 apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
                                  const char *nonce, const char *access_token,
                                  json_t **claims, const char **why);
-/* The sub of an ID token that this module sealed in a cookie, without a
- * second check; NULL when it does not decode. */
+/* The claims, or the sub, of an ID token that this module sealed in a
+ * cookie, without a second check; NULL when it does not decode. */
+json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token);
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
-/* A JWT's claims decoded without any check: an ID token this module
- * sealed in a cookie itself, or a token whose issuer's keys must verify
- * it; NULL when it does not decode to an object. */
-json_t *rxa_jwt_peek_claims(apr_pool_t *pool, const char *token);
 /* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
  * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
  * and *JWS, or the status and a tagged *ERR; *SNAP is the snapshot whose
