@@ -24,7 +24,8 @@
 //                                       honour_login_hint, auto_logout, ttl,
 //                                       accounts (null removes one)
 //   GET  /__test/requests               requests seen (method, path, query as
-//                                       sent, form body, client, status)
+//                                       sent, form body, client, status, and
+//                                       the tokens a token response issued)
 //   DELETE /__test/requests             forget them
 //   POST /__test/faults    rule|[rule]  add fault rules (see applyFault)
 //   DELETE /__test/faults               remove all fault rules
@@ -350,6 +351,21 @@ function plainParams(ctx) {
   }
 }
 
+// The tokens a token response carried, so that a test can search for them
+// wherever they must not be (a dump of the shared cache); null otherwise.
+function issuedTokens(ctx) {
+  const body = ctx.body;
+  if (ctx.status !== 200 || !body || typeof body !== 'object' || Buffer.isBuffer(body)
+      || typeof body.pipe === 'function') {
+    return null;
+  }
+  const out = {};
+  for (const name of ['access_token', 'id_token', 'refresh_token']) {
+    if (typeof body[name] === 'string') out[name] = body[name];
+  }
+  return Object.keys(out).length ? out : null;
+}
+
 function recordRequest(ctx) {
   const auth = ctx.get('authorization');
   const entry = {
@@ -363,6 +379,7 @@ function recordRequest(ctx) {
     authorization: auth ? auth.split(' ')[0] : null,
     status: ctx.status,
     user_agent: ctx.get('user-agent') || null,
+    issued: issuedTokens(ctx),
   };
   requestLog.push(entry);
   if (requestLog.length > REQUEST_LOG_MAX) requestLog.shift();
