@@ -525,13 +525,21 @@ static apr_status_t refresh_at_idp(const refresh_baton_t *b, apr_pool_t *pool,
  * "rxa1:rl:<the same>" the lock of the one request making it. The digest
  * is of the refresh token and the access token it is to replace: an IdP
  * that does not rotate refresh tokens keeps one for the whole sign-in, and
- * its next refresh must find neither this one's lock nor its result. The
- * value is SHARED_SEALED and the four cookie values as the cookies carry
- * them (sealed, space-separated), or SHARED_FAILED alone. */
+ * its next refresh must find neither this one's lock nor its result.
+ *
+ * The value is sealed twice. Inside: SHARED_SEALED and the four cookie
+ * values as the cookies carry them (sealed under the cookie secret,
+ * space-separated), or SHARED_FAILED alone. Around it: a seal under a key
+ * derived from the same two old tokens with another prefix (result_ring),
+ * so only a request that carries them can open the result. A dump of the
+ * cache, which shows the digest but not the tokens, gives no session even
+ * to someone who also holds the cookie secret, and a value written into
+ * the cache by anyone else does not open (a planted failure included). */
 #define SHARED_RESULT_KEY "rxa1:rr"
 #define SHARED_LOCK_KEY   "rxa1:rl"
 #define SHARED_SEALED     "sealed"
 #define SHARED_FAILED     "failed"
+#define SHARED_RING_INFO  "mod_reflex_auth refresh result\n"
 
 /* How long a result stays for the requests still carrying the old refresh
  * token (others in flight, other tabs): a success until the new access
@@ -559,22 +567,46 @@ static apr_uint32_t shared_keep(const rxa_session_t *s)
                           : keep > SHARED_KEEP_MAX ? SHARED_KEEP_MAX : keep);
 }
 
+/* Where one refresh's result is kept and the keyring it is sealed with,
+ * both from the old tokens (see above). */
+typedef struct shared_slot {
+    const char *key;
+    rxa_seal_keyring_t *ring;
+} shared_slot_t;
+
+static apr_status_t shared_slot_make(apr_pool_t *pool, const char *tokens,
+                                     shared_slot_t *slot)
+{
+    const char *secret = token_digest(pool, "k",
+                                      apr_pstrcat(pool, SHARED_RING_INFO,
+                                                  tokens, NULL));
+    const char *err;
+
+    slot->key = token_digest(pool, SHARED_RESULT_KEY, tokens);
+    return rxa_seal_keyring_create(pool, &secret, 1, &slot->ring, &err);
+}
+
 /* Keep the result of this request's refresh (S, or NULL: it failed) for
  * the others carrying the same refresh token. */
-static void shared_store(const refresh_baton_t *b, const char *key,
+static void shared_store(const refresh_baton_t *b, const shared_slot_t *slot,
                          const rxa_session_t *s)
 {
     request_rec *r = b->rq->r;
-    const char *v[RXA_CK_COUNT], *val = SHARED_FAILED;
+    const char *v[RXA_CK_COUNT], *inner = SHARED_FAILED;
+    char *val = NULL;
     apr_status_t rv = APR_SUCCESS;
 
     if (s && (rv = rxa_session_seal(r->pool, b->rq->sc->keyring, s, v))
              == APR_SUCCESS)
-        val = apr_pstrcat(r->pool, SHARED_SEALED, " ", v[RXA_CK_ACCESS], " ",
-                          v[RXA_CK_ID], " ", v[RXA_CK_REFRESH], " ",
-                          v[RXA_CK_SCOPES], NULL);
+        inner = apr_pstrcat(r->pool, SHARED_SEALED, " ", v[RXA_CK_ACCESS],
+                            " ", v[RXA_CK_ID], " ", v[RXA_CK_REFRESH], " ",
+                            v[RXA_CK_SCOPES], NULL);
     if (rv == APR_SUCCESS)
-        rv = rxa_shcache_set(b->cache, key, val, strlen(val),
+        rv = rxa_seal_bound(r->pool, slot->ring, SHARED_RESULT_KEY, NULL,
+                            (const unsigned char *)inner, strlen(inner),
+                            &val);
+    if (rv == APR_SUCCESS)
+        rv = rxa_shcache_set(b->cache, slot->key, val, strlen(val),
                              shared_keep(s));
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00262: provider %s: "
@@ -583,30 +615,39 @@ static void shared_store(const refresh_baton_t *b, const char *key,
                       "refresh on their own", b->rq->p->name);
 }
 
-/* The result stored under KEY: APR_SUCCESS with *S (NULL: that refresh
+/* The result kept in SLOT: APR_SUCCESS with *S (NULL: that refresh
  * failed), APR_NOTFOUND while there is none, or another status and *WHY
  * when the cache fails or the value does not open as this sign-in's. */
-static apr_status_t shared_take(const refresh_baton_t *b, const char *key,
-                                rxa_session_t **s, const char **why)
+static apr_status_t shared_take(const refresh_baton_t *b,
+                                const shared_slot_t *slot, rxa_session_t **s,
+                                const char **why)
 {
     request_rec *r = b->rq->r;
     const char *v[RXA_CK_COUNT], *form;
     char *val, *last;
+    unsigned char *inner;
     apr_size_t len;
     apr_status_t rv;
     int k;
 
     *s = NULL;
-    rv = rxa_shcache_get(b->cache, r->pool, key, &val, &len);
+    rv = rxa_shcache_get(b->cache, r->pool, slot->key, &val, &len);
     if (rv == APR_NOTFOUND)
         return rv;
     if (rv != APR_SUCCESS) {
         *why = "the shared cache failed";
         return rv;
     }
-    if (!strcmp(val, SHARED_FAILED))
+    if (rxa_unseal_bound(r->pool, slot->ring, SHARED_RESULT_KEY, NULL, val,
+                         len, &inner, &len) != APR_SUCCESS
+        || memchr(inner, '\0', len)) {
+        *why = "the stored result does not open with this request's tokens";
+        return APR_EINVAL;
+    }
+    if (!strcmp((char *)inner, SHARED_FAILED))
         return APR_SUCCESS;
-    if (!(form = apr_strtok(val, " ", &last)) || strcmp(form, SHARED_SEALED)) {
+    if (!(form = apr_strtok((char *)inner, " ", &last))
+        || strcmp(form, SHARED_SEALED)) {
         *why = "the stored result has an unknown form";
         return APR_EINVAL;
     }
@@ -623,8 +664,9 @@ static apr_status_t shared_take(const refresh_baton_t *b, const char *key,
     return APR_SUCCESS;
 }
 
-/* Poll for the result under KEY until DEADLINE, as shared_take. */
-static apr_status_t shared_wait(const refresh_baton_t *b, const char *key,
+/* Poll for the result in SLOT until DEADLINE, as shared_take. */
+static apr_status_t shared_wait(const refresh_baton_t *b,
+                                const shared_slot_t *slot,
                                 apr_time_t deadline, rxa_session_t **s,
                                 const char **why)
 {
@@ -639,7 +681,7 @@ static apr_status_t shared_wait(const refresh_baton_t *b, const char *key,
             return APR_TIMEUP;
         }
         apr_sleep(pause < deadline - now ? pause : deadline - now);
-        if ((rv = shared_take(b, key, s, why)) != APR_NOTFOUND)
+        if ((rv = shared_take(b, slot, s, why)) != APR_NOTFOUND)
             return rv;
         pause += pause / 2;
         if (pause > SHARED_POLL_MAX)
@@ -658,24 +700,26 @@ static apr_status_t refresh_shared(const refresh_baton_t *b, apr_pool_t *pool,
     request_rec *r = b->rq->r;
     const char *tokens = apr_pstrcat(r->pool, b->old->refresh_token, "\n",
                                      b->old->access_token, NULL);
-    const char *rkey = token_digest(r->pool, SHARED_RESULT_KEY, tokens);
+    shared_slot_t slot;
     apr_interval_time_t wait = b->rq->sc->http_timeout + apr_time_from_sec(1);
     apr_time_t deadline = apr_time_now() + wait;
     const char *why = NULL;
     apr_status_t rv;
 
-    if ((rv = shared_take(b, rkey, s, &why)) == APR_NOTFOUND) {
+    if ((rv = shared_slot_make(r->pool, tokens, &slot)) != APR_SUCCESS)
+        why = "the stored result's key could not be made";
+    else if ((rv = shared_take(b, &slot, s, &why)) == APR_NOTFOUND) {
         rv = rxa_shcache_claim(b->cache,
                                token_digest(r->pool, SHARED_LOCK_KEY, tokens),
                                (apr_uint32_t)((wait + APR_USEC_PER_SEC - 1)
                                               / APR_USEC_PER_SEC));
         if (rv == APR_SUCCESS) {
             rv = refresh_at_idp(b, pool, s, err);
-            shared_store(b, rkey, rv == APR_SUCCESS ? *s : NULL);
+            shared_store(b, &slot, rv == APR_SUCCESS ? *s : NULL);
             return rv;
         }
         if (rv == APR_EEXIST)
-            rv = shared_wait(b, rkey, deadline, s, &why);
+            rv = shared_wait(b, &slot, deadline, s, &why);
         else
             why = "the shared cache failed";
     }

@@ -12,11 +12,17 @@ import json
 import time
 import uuid
 
+import struct
+
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwcrypto import jwk, jwt
 
 import harness
-from test_cache_outage import CLIENT, ENGINES, Site, cookie_header
+from test_cache_outage import CLIENT, COOKIE_SECRET, ENGINES, Site, cookie_header
 
 FRAGMENT = 16
 BACKCHANNEL_PATH = "/_reflex/backchannel-logout"
@@ -55,6 +61,28 @@ def leaks(dump, secrets):
                 if hits:
                     found.append((key, name, hits[0]))
     return found
+
+
+def unseal(secret, name, sealed, binding=b""):
+    """The plaintext of a value sealed as the module seals cookies
+    (AES-256-GCM, key HKDF-SHA256(secret, info "mod_reflex_auth seal v1"),
+    additional data version | be32 len | name | be32 len | binding), or
+    None when it does not open."""
+    try:
+        raw = base64.urlsafe_b64decode(sealed + b"=" * (-len(sealed) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) < 29 or raw[0] != 1:
+        return None
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"mod_reflex_auth seal v1").derive(secret.encode())
+    name = name.encode()
+    aad = (raw[:1] + struct.pack(">I", len(name)) + name
+           + struct.pack(">I", len(binding)) + binding)
+    try:
+        return AESGCM(key).decrypt(raw[1:13], raw[13:], aad)
+    except InvalidTag:
+        return None
 
 
 def logout_token(idp, client_id, **claims):
@@ -140,6 +168,20 @@ def test_the_cache_holds_no_token_or_identifier(engine, request, httpd_factory, 
     for planted in (token[3:30].encode(), base64.b64encode(token.encode()),
                     binascii.hexlify(("x" + token).encode())):
         assert leaks([("rxa1:planted", planted)], secrets)
+    # no stored value opens under the cookie secret: a refresh's result is
+    # sealed under the old tokens as well, so a dump of the cache, even with
+    # the secret, gives no cookie (before, a result was the four cookie
+    # values themselves, and they signed in on any replica)
+    results = [v for k, v in dump if k.startswith("rxa1:rr:")]
+    assert results, [k for k, _v in dump]
+    names = {pair.split("=", 1)[0] for pair in copy.split("; ")}
+    for value in results:
+        for part in value.split(b" "):
+            opened = [n for n in names if unseal(COOKIE_SECRET, n, part) is not None]
+            assert not opened, opened
+    # (the check opens what it should: a cookie of the copy)
+    name, value = copy.split("; ")[0].split("=", 1)
+    assert unseal(COOKIE_SECRET, name, value.encode()) is not None
     print("%d entries in %s, searched for %s" % (
         len(dump), engine, json.dumps({k: len(v) for k, v in secrets.items()})))
     site.assert_served(10)
