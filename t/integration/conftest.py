@@ -167,12 +167,15 @@ def redis(redis_factory):
 
 
 @pytest.fixture
-def httpd_factory(request, workdir, tls_cert):
+def httpd_factory(request, workdir, tls_cert, memcached_factory, redis_factory):
     """httpd_factory(**kwargs) -> a harness.Httpd with its ports chosen, not
     yet started (call .start(conf=..., env=...)). kwargs as for harness.Httpd
     (module=None runs without mod_reflex_auth; https=False; extra_modules;
     log_level; cgi). At teardown each is stopped and its error_log must
-    satisfy the policy (declare expected lines with httpd.expect_log)."""
+    satisfy the policy (declare expected lines with httpd.expect_log).
+    The shared-cache servers' factories come first, so their servers stop
+    after every httpd (a cache stopped under a running httpd is an outage,
+    logged as an error)."""
     made = []
     request.node.rxa_started = getattr(request.node, "rxa_started", [])
 
