@@ -90,8 +90,12 @@ char *json_dumps(const void *json, size_t flags)
 
 # Each child logs these once at its start when its locks cannot be made:
 # the refresh table, the userinfo cache, the verified-session cache, the
-# background fetcher.
+# background fetcher (warnings); the back-channel logout's table of jtis
+# seen and the shared cache's background thread (errors: without them
+# logout tokens are refused while the cache is down, and the cache counts
+# as down in that child).
 CHILD_START_TAGS = ("RXA00140", "RXA00141", "RXA00103", "RXA00104")
+CHILD_START_ERRORS = ("RXA00240", "RXA00235")
 
 
 def test_refresh_without_its_lock_still_refreshes(httpd_factory, idp_factory, http_session,
@@ -104,6 +108,8 @@ def test_refresh_without_its_lock_still_refreshes(httpd_factory, idp_factory, ht
     idp = idp_factory(rp=httpd, ttl={"AccessToken": 3})
     for tag in CHILD_START_TAGS:
         httpd.expect_log(r"\[reflex_auth:warn\].*%s: " % tag, min_count=1)
+    for tag in CHILD_START_ERRORS:
+        httpd.expect_log(r"\[reflex_auth:error\].*%s: " % tag, min_count=1)
     httpd.start(conf=conf("offline_access"),
                 env={**idp.env("basic-rs256"), "OIDC_COOKIE_SECRET": COOKIE_SECRET,
                      "LD_PRELOAD": build_shim(workdir, "lock_shim", LOCK_SHIM)})
@@ -118,8 +124,8 @@ def test_refresh_without_its_lock_still_refreshes(httpd_factory, idp_factory, ht
     # every child that started says so once per cache, and no child other
     # than one that started does
     pids = {tag: re.findall(r"\[pid (\d+):[^]]*\].*%s: " % tag, httpd.log_text())
-            for tag in CHILD_START_TAGS}
-    for tag in CHILD_START_TAGS:
+            for tag in CHILD_START_TAGS + CHILD_START_ERRORS}
+    for tag in CHILD_START_TAGS + CHILD_START_ERRORS:
         assert sorted(pids[tag]) == sorted(set(pids[tag])) == sorted(set(pids["RXA00140"])), \
             pids
 
