@@ -21,6 +21,9 @@
 
 #define GEN_KEY      "rxa1:rev:gen"
 #define ENTRY_PREFIX "rxa1:rev:"
+/* Claimed by the one process that writes an entry back after the cache
+ * lost the list, followed by the entry's kind and digest. */
+#define REPUBLISH_PREFIX "rxa1:rev:again:"
 
 /* An entry the counter names but the cache does not hold (yet: its
  * writer increments, then sets) is looked for again this long. */
@@ -551,6 +554,46 @@ static apr_status_t gen_read(rxa_revocation_t *rev, apr_pool_t *pool,
     return APR_SUCCESS;
 }
 
+/* After the cache lost the list: what this process knows goes back into
+ * it, so processes started later (and replicas' new children) learn it
+ * too. Every process that knew an entry tries, and a claim on its kind
+ * and digest lets one of them write it: the list does not grow by the
+ * number of processes. Queued (at most PENDING_MAX, the soonest to end
+ * dropped first) and written by the next syncs, like revocations made
+ * while the cache was down. */
+static void republish(rxa_revocation_t *rev, apr_pool_t *pool)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    char (*texts)[TEXT_MAX];
+    apr_hash_index_t *hi;
+    unsigned int n = 0, i;
+
+    texts = apr_palloc(pool, sizeof(*texts) * PENDING_MAX);
+    apr_thread_rwlock_rdlock(rev->lock);
+    for (hi = apr_hash_first(pool, rev->set); hi && n < PENDING_MAX;
+         hi = apr_hash_next(hi)) {
+        const rev_entry_t *e = apr_hash_this_val(hi);
+
+        if (e->expires > now)
+            entry_text(texts[n++], e->key, e->before, e->expires);
+    }
+    apr_thread_rwlock_unlock(rev->lock);
+    for (i = 0; i < n; i++) {
+        /* "<kind> <digest>" names the entry; its times may differ */
+        const char *sp = strchr(texts[i] + 2, ' ');
+        char *key = apr_pstrcat(pool, REPUBLISH_PREFIX,
+                                apr_pstrmemdup(pool, texts[i],
+                                               (apr_size_t)(sp - texts[i])),
+                                NULL);
+
+        key[strlen(REPUBLISH_PREFIX) + 1] = '-';    /* no space in keys */
+        if (rxa_shcache_claim(rev->cache, key,
+                              (apr_uint32_t)(text_expires(texts[i]) - now))
+            != APR_EEXIST)
+            pending_push(rev, texts[i]);
+    }
+}
+
 /* The entries after the cursor, within this sync's budget. */
 static apr_status_t sync_read(rxa_revocation_t *rev, apr_pool_t *pool)
 {
@@ -566,10 +609,12 @@ static apr_status_t sync_read(rxa_revocation_t *rev, apr_pool_t *pool)
     if (cache_lost(rev, pool, gen, now)) {
         rxa_log(RXA_LOG_MARK, RXA_LOG_NOTICE, APR_SUCCESS, "RXA08204: the "
                 "shared cache lost its revocation list (restarted?): read "
-                "again from the start; the %u known here are kept",
+                "again from the start; the %u known here are kept and "
+                "written back",
                 apr_atomic_read32(&rev->count));
         rev->cursor = rev->seen = 0;
         rev->nmissing = 0;
+        republish(rev, pool);
     }
     while (rev->cursor < gen) {
         if (reads++ >= SYNC_MAX_READS

@@ -348,17 +348,19 @@ END_TEST
 
 /* B has read OLD revocations; then the cache restarts empty and counts
  * NEW ones before B's next sync, which reads them all again from the
- * start and keeps what it knew. */
+ * start and keeps what it knew; A and B write the old ones back, each
+ * once, for a list that starts later. */
 static void cache_restarts(int old, int new)
 {
     rxa_shcache_t *c = make_shm();
-    rxa_revocation_t *a = list_on(c), *b = list_on(c);
+    rxa_revocation_t *a = list_on(c), *b = list_on(c), *late;
     int i;
 
     for (i = 1; i <= old; i++)
         ck_assert_int_eq(rxa_revoke_signin(a, apr_psprintf(rxa_test_pool,
                                                            "signin-%d", i)),
                          APR_SUCCESS);
+    ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
     ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
     cache_put(c, "rxa1:rev:gen", apr_itoa(rxa_test_pool, new));
     for (i = 1; i <= new; i++)
@@ -373,6 +375,23 @@ static void cache_restarts(int old, int new)
     for (i = 1; i <= old; i++)
         ck_assert(refused(b, apr_psprintf(rxa_test_pool, "signin-%d", i), T0,
                           ISS, NULL, "bob"));
+    /* A and B write what they knew back into the cache, once between
+     * them, so a process started now (a new child) learns it too */
+    ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
+    ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
+    ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
+    ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
+    ck_assert_str_eq(cache_get(c, "rxa1:rev:gen"),
+                     apr_itoa(rxa_test_pool, new + old));
+    late = list_on(c);
+    ck_assert_int_eq(rxa_revocation_sync(late), APR_SUCCESS);
+    for (i = 1; i <= old; i++)
+        ck_assert_msg(refused(late, apr_psprintf(rxa_test_pool, "signin-%d",
+                                                 i), T0, ISS, NULL, "bob"),
+                      "old revocation %d not written back", i);
+    for (i = 1; i <= new; i++)
+        ck_assert(refused(late, apr_psprintf(rxa_test_pool, "signin-new-%d",
+                                             i), T0, ISS, NULL, "bob"));
 }
 
 /* The counter went back, below what B had read. */
