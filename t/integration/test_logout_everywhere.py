@@ -152,12 +152,15 @@ def logout_time(httpd):
 
 def synced_after(httpd, since):
     """{pid: seconds from SINCE to the first sync of that worker process
-    after SINCE that read revocations from the cache}."""
+    that read revocations from the cache}. SINCE is the logout's log line,
+    written just after its revocation: a sync may read the revocation a
+    moment before that line (0 then). The caller's cache held no
+    revocation before the logout, so no earlier sync read one."""
     out = {}
     for line in httpd.log_lines():
         m = re.search(r"\[pid (\d+):.*RXA08205: revocations read", line)
-        if m and m.group(1) not in out and log_time(line) >= since:
-            out[m.group(1)] = log_time(line) - since
+        if m and m.group(1) not in out and log_time(line) >= since - 1.0:
+            out[m.group(1)] = max(0.0, log_time(line) - since)
     return out
 
 
