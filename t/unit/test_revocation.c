@@ -346,6 +346,17 @@ START_TEST(a_garbled_entry_is_skipped)
 }
 END_TEST
 
+/* REV refuses the sign-ins PREFIX1 to PREFIX<N>. */
+static void knows_all(rxa_revocation_t *rev, const char *prefix, int n)
+{
+    int i;
+
+    for (i = 1; i <= n; i++)
+        ck_assert_msg(refused(rev, apr_psprintf(rxa_test_pool, "%s%d", prefix,
+                                                i), T0, ISS, NULL, "bob"),
+                      "revocation %s%d unknown", prefix, i);
+}
+
 /* B has read OLD revocations; then the cache restarts empty and counts
  * NEW ones before B's next sync, which reads them all again from the
  * start and keeps what it knew; A and B write the old ones back, each
@@ -368,30 +379,20 @@ static void cache_restarts(int old, int new)
                   signin_entry(apr_psprintf(rxa_test_pool, "signin-new-%d",
                                             i)));
     ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
-    for (i = 1; i <= new; i++)
-        ck_assert_msg(refused(b, apr_psprintf(rxa_test_pool, "signin-new-%d",
-                                              i), T0, ISS, NULL, "bob"),
-                      "new revocation %d unknown", i);
-    for (i = 1; i <= old; i++)
-        ck_assert(refused(b, apr_psprintf(rxa_test_pool, "signin-%d", i), T0,
-                          ISS, NULL, "bob"));
+    knows_all(b, "signin-new-", new);
+    knows_all(b, "signin-", old);
     /* A and B write what they knew back into the cache, once between
      * them, so a process started now (a new child) learns it too */
-    ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
-    ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
-    ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
-    ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(rxa_revocation_sync(a), APR_SUCCESS);
+        ck_assert_int_eq(rxa_revocation_sync(b), APR_SUCCESS);
+    }
     ck_assert_str_eq(cache_get(c, "rxa1:rev:gen"),
                      apr_itoa(rxa_test_pool, new + old));
     late = list_on(c);
     ck_assert_int_eq(rxa_revocation_sync(late), APR_SUCCESS);
-    for (i = 1; i <= old; i++)
-        ck_assert_msg(refused(late, apr_psprintf(rxa_test_pool, "signin-%d",
-                                                 i), T0, ISS, NULL, "bob"),
-                      "old revocation %d not written back", i);
-    for (i = 1; i <= new; i++)
-        ck_assert(refused(late, apr_psprintf(rxa_test_pool, "signin-new-%d",
-                                             i), T0, ISS, NULL, "bob"));
+    knows_all(late, "signin-", old);
+    knows_all(late, "signin-new-", new);
 }
 
 /* The counter went back, below what B had read. */
