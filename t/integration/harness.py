@@ -28,6 +28,7 @@ import html.parser
 import http.server
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -165,18 +166,63 @@ def tail(path, lines=40):
     return text if text else f"({path} is empty)"
 
 
-def free_ports(count=1, host=LOOPBACK):
-    """count distinct free TCP ports on host (bound together, then released)."""
-    socks = []
+def _listen_port_range():
+    """(low, high) of the ports free_ports() hands out: outside the kernel's
+    ephemeral range, from which it takes the local port of every outgoing
+    connection and of every bind to port 0 (the IdP's, a test's own
+    server's). A port handed out here and bound a moment later by httpd or
+    a cache cannot have been taken by one of those in between."""
     try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-            s.bind((host, 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+        low, high = (int(x) for x in
+                     Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 1 >= 12000:
+        return 10000, low - 1
+    if high + 1 <= 63535:
+        return high + 1, 65535
+    return None
+
+
+_HANDED_OUT = set()  # ports free_ports() gave out in this process
+
+
+def free_ports(count=1, host=LOOPBACK):
+    """count distinct free TCP ports on host, none handed out before by this
+    process, outside the kernel's ephemeral range (see _listen_port_range)."""
+    span = _listen_port_range()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if span is None:  # no room outside the ephemeral range: ask the kernel
+        socks = []
+        try:
+            for _ in range(count):
+                s = socket.socket(family)
+                s.bind((host, 0))
+                socks.append(s)
+            return [s.getsockname()[1] for s in socks]
+        finally:
+            for s in socks:
+                s.close()
+    if len(_HANDED_OUT) > (span[1] - span[0]) // 2:
+        _HANDED_OUT.clear()
+    rng = random.SystemRandom()
+    ports = []
+    for _ in range(1000 * count):
+        if len(ports) == count:
+            break
+        port = rng.randint(*span)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(family) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        ports.append(port)
+    if len(ports) < count:
+        raise HarnessError(f"no {count} free ports in {span[0]}-{span[1]}")
+    return ports
 
 
 def free_port(host=LOOPBACK):
@@ -945,18 +991,25 @@ class Memcached(_CacheServer):
             raise HarnessError(f"memcached set {key}: {reply!r}")
 
     def keys(self):
-        """Every key stored (lru_crawler metadump all; keys URL-encoded)."""
+        """Every key stored (lru_crawler metadump all; keys URL-encoded).
+
+        A metadump is a live walk of the LRUs, not a snapshot: an item that
+        moves between the segments while the walk passes may be missed. So
+        the walk is repeated until one finds no key the others had not."""
         def metadump():  # None while the crawler is busy with another run
             reply = self.command("lru_crawler", "metadump", "all")
             return None if reply[-1].startswith(b"BUSY") else reply
 
-        lines = wait_until(metadump, STOP_TIMEOUT, "memcached's LRU crawler")
-        out = []
-        for line in lines:
-            if line.startswith(b"key="):
-                key = line.split()[0][4:].decode()
-                out.append(urllib.parse.unquote(key))
-        return out
+        seen = {}
+        for walk in range(5):
+            lines = wait_until(metadump, STOP_TIMEOUT, "memcached's LRU crawler")
+            found = [urllib.parse.unquote(line.split()[0][4:].decode())
+                     for line in lines if line.startswith(b"key=")]
+            new = [k for k in found if k not in seen]
+            seen.update(dict.fromkeys(found))
+            if walk and not new:
+                break
+        return list(seen)
 
     def dump(self):
         """[(key, value bytes)] of everything stored, sorted by key."""

@@ -520,6 +520,30 @@ def test_free_ports_are_distinct_and_bindable():
     assert not any(harness.port_open(p) for p in ports)
 
 
+def test_free_ports_are_never_the_kernels_pick():
+    """A port handed out for httpd to bind later is neither one handed out
+    before nor one the kernel may give to a bind to port 0 (the IdP's)
+    or to an outgoing connection meanwhile."""
+    span = harness._listen_port_range()
+    if span is None:
+        pytest.skip("the kernel's ephemeral range leaves no room")
+    low, high = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    ports = harness.free_ports(20) + harness.free_ports(20)
+    assert len(set(ports)) == 40
+    assert all(not low <= p <= high for p in ports), ports
+    with socket.socket() as s:
+        s.bind((harness.LOOPBACK, 0))
+        assert low <= s.getsockname()[1] <= high
+
+
+def test_memcached_keys_lists_every_key(memcached):
+    """Values of several sizes: items in several slab classes."""
+    keys = ["rxa1:test:%d" % i for i in range(200)]
+    for i, k in enumerate(keys):
+        memcached.set(k, "v" * (i % 7 * 300 + 1))
+    assert sorted(memcached.keys()) == sorted(keys)
+
+
 def test_idp_over_tls_and_with_trailing_slash_issuer(idp_factory, http_session, tls_cert):
     idp = idp_factory(redirect_uris=[RP], tls={"cert": str(tls_cert.cert_file),
                                                "key": str(tls_cert.key_file)})
