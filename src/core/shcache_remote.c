@@ -174,6 +174,24 @@ void rxa_remote_revive(rxa_remote_t *r)
             apr_redis_enable_server(r->rc, r->rs[i]);
 }
 
+/* Whether the (one) Redis server answers. Not apr_redis_ping: when its
+ * read times out it hands the connection back to the pool with the answer
+ * still to come, and the next call on it reads that PONG for its own
+ * answer, every later one the answer before its own. A GET that times
+ * out drops its connection; an absent key is an answer. */
+static apr_status_t redis_probe(rxa_remote_t *r, apr_pool_t *pool)
+{
+    char *val;
+    apr_size_t len;
+    apr_status_t rv = apr_redis_getp(r->rc, pool, "rxa1:probe", &val, &len,
+                                     NULL);
+
+    /* APR_NOTFOUND is also what it says when it found no live server */
+    if (rv == APR_NOTFOUND)
+        return any_live(r) ? APR_SUCCESS : APR_ECONNREFUSED;
+    return rv;
+}
+
 apr_status_t rxa_remote_probe(rxa_remote_t *r, apr_pool_t *pool)
 {
     apr_status_t rv, first = APR_ECONNREFUSED;
@@ -187,7 +205,7 @@ apr_status_t rxa_remote_probe(rxa_remote_t *r, apr_pool_t *pool)
                 != APR_SUCCESS)
                 apr_memcache_disable_server(r->mc, r->ms[i]);
         }
-        else if ((rv = apr_redis_ping(r->rs[i])) != APR_SUCCESS)
+        else if ((rv = redis_probe(r, pool)) != APR_SUCCESS)
             apr_redis_disable_server(r->rc, r->rs[i]);
         if (rv == APR_SUCCESS)
             live++;

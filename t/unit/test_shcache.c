@@ -20,6 +20,7 @@
 #include "rxa_test.h"
 #include "rxa_log.h"
 #include "rxa_shcache.h"
+#include "shcache_int.h"
 
 #define MEMCACHED "/usr/bin/memcached"
 #define REDIS_SERVER "/usr/bin/redis-server"
@@ -883,6 +884,47 @@ static void stopped(server_t *s)
     apr_sleep(apr_time_from_msec(100));     /* the thread left goes */
 }
 
+/* A probe that timed out must not leave its answer behind for the next
+ * call on the same connection: Redis stopped during a probe, then back,
+ * and every answer still goes to its own question. (memcached has no
+ * read timeout: nothing is ever left behind there.) */
+static void probe_times_out(server_t *s)
+{
+    const char *text = apr_psprintf(rxa_test_pool, "redis:127.0.0.1:%d",
+                                    s->port);
+    rxa_remote_t *r;
+    apr_status_t rv;
+    char *val;
+    apr_size_t len;
+    int i;
+
+    if (strcmp(s->kind, "redis"))
+        return;
+    server_start(s);
+    ck_assert_int_eq(rxa_remote_create(rxa_test_pool, spec_of(text), &r),
+                     APR_SUCCESS);
+    ck_assert_int_eq(rxa_remote_set(r, "rxa1:a", "A", 1, 60), APR_SUCCESS);
+    ck_assert_int_eq(rxa_remote_set(r, "rxa1:b", "B", 1, 60), APR_SUCCESS);
+    server_pause(s);
+    ck_assert_int_ne(rxa_remote_probe(r, rxa_test_pool), APR_SUCCESS);
+    kill(s->pid, SIGCONT);
+    apr_sleep(apr_time_from_msec(200));
+    ck_assert_int_eq(rxa_remote_probe(r, rxa_test_pool), APR_SUCCESS);
+    for (i = 0; i < 4; i++) {
+        rv = rxa_remote_get(r, rxa_test_pool, i % 2 ? "rxa1:b" : "rxa1:a",
+                            &val, &len);
+        ck_assert_msg(rv == APR_SUCCESS && !strcmp(val, i % 2 ? "B" : "A"),
+                      "call %d: status %d, value %s", i, rv,
+                      rv == APR_SUCCESS ? val : "-");
+    }
+}
+
+START_TEST(remote_answers_stay_in_step_after_probes_timed_out)
+{
+    each_server(probe_times_out);
+}
+END_TEST
+
 START_TEST(remote_stopped_server_holds_nobody)
 {
     outages_logged(stopped, 2, 1);
@@ -972,5 +1014,6 @@ RXA_TEST_SUITE("shcache",
                remote_absent_at_start_fails_fast,
                remote_killed_and_restarted,
                remote_stopped_server_holds_nobody,
+               remote_answers_stay_in_step_after_probes_timed_out,
                remote_tasks_run_up_and_down,
                remote_outage_logged_once_for_all_processes)
