@@ -70,6 +70,13 @@ const char *rxa_claims_err_name(rxa_claims_err_t err);
 apr_status_t rxa_claims_get_time(const json_t *claims, const char *name,
                                  apr_int64_t *out);
 
+/* Read the string claim NAME that names someone or something (sub, sid,
+ * jti, client_id): 1 to MAX bytes without control characters (0x00-0x1f,
+ * 0x7f; an embedded NUL included). APR_SUCCESS with *OUT pointing into
+ * CLAIMS; APR_NOTFOUND when absent and APR_EINVAL otherwise, *OUT NULL. */
+apr_status_t rxa_claims_get_id(const json_t *claims, const char *name,
+                               apr_size_t max, const char **out);
+
 /* at_hash for ACCESS_TOKEN under ALG (OpenID Connect Core 3.1.3.6: the left
  * half of its hash, base64url; SHA-512 for EdDSA/Ed25519). NULL for an
  * unknown ALG. For tests and callers that issue tokens. */

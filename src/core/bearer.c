@@ -233,6 +233,31 @@ static rxa_bearer_err_t check_aud(const json_t *claims,
                 "RXA08423: aud holds none of the audiences");
 }
 
+/* The NumericDate member NAME (a JSON null counts as absent). */
+static apr_status_t get_time(const json_t *claims, const char *name,
+                             apr_int64_t *t)
+{
+    return member(claims, name) ? rxa_claims_get_time(claims, name, t)
+                                : APR_NOTFOUND;
+}
+
+/* The optional NumericDate NAME not after LATEST: ERR with BAD (not a
+ * NumericDate) or LATE (after it). */
+static rxa_bearer_err_t check_not_after(const json_t *claims,
+                                        const char *name, apr_int64_t latest,
+                                        rxa_bearer_err_t err, const char *bad,
+                                        const char *late, const char **reason)
+{
+    apr_int64_t t;
+    apr_status_t rv = get_time(claims, name, &t);
+
+    if (rv == APR_EINVAL)
+        return fail(reason, err, bad);
+    if (rv == APR_SUCCESS && t > latest)
+        return fail(reason, err, late);
+    return RXA_BEARER_OK;
+}
+
 /* exp (required when EXP_REQUIRED), nbf and iat within the skew; *EXP gets
  * exp, or 0 when absent. */
 static rxa_bearer_err_t check_times(const json_t *claims,
@@ -243,63 +268,47 @@ static rxa_bearer_err_t check_times(const json_t *claims,
     apr_int64_t skew = x->skew < 0 ? 0
         : x->skew > RXA_CLAIMS_MAX_TIME ? RXA_CLAIMS_MAX_TIME : x->skew;
     apr_int64_t t;
-    apr_status_t rv;
+    apr_status_t rv = get_time(claims, "exp", &t);
+    rxa_bearer_err_t err;
 
     *exp = 0;
-    rv = member(claims, "exp") ? rxa_claims_get_time(claims, "exp", &t)
-                               : APR_NOTFOUND;
     if (rv == APR_NOTFOUND && exp_required)
         return fail(reason, RXA_BEARER_EXP, "RXA08430: exp is missing");
     if (rv == APR_EINVAL)
         return fail(reason, RXA_BEARER_EXP,
                     "RXA08431: exp is not a sane NumericDate");
-    if (rv == APR_SUCCESS) {
-        if (x->now >= t + skew)
-            return fail(reason, RXA_BEARER_EXP,
-                        "RXA08432: the token has expired");
+    if (rv == APR_SUCCESS && x->now >= t + skew)
+        return fail(reason, RXA_BEARER_EXP,
+                    "RXA08432: the token has expired");
+    if ((err = check_not_after(claims, "nbf", x->now + skew, RXA_BEARER_NBF,
+                               "RXA08433: nbf is not a sane NumericDate",
+                               "RXA08434: the token is not valid yet (nbf)",
+                               reason))
+        || (err = check_not_after(claims, "iat", x->now + skew,
+                                  RXA_BEARER_IAT,
+                                  "RXA08435: iat is not a sane NumericDate",
+                                  "RXA08436: the token was issued in the "
+                                  "future", reason)))
+        return err;
+    if (rv == APR_SUCCESS)
         *exp = t;
-    }
-    rv = member(claims, "nbf") ? rxa_claims_get_time(claims, "nbf", &t)
-                               : APR_NOTFOUND;
-    if (rv == APR_EINVAL)
-        return fail(reason, RXA_BEARER_NBF,
-                    "RXA08433: nbf is not a sane NumericDate");
-    if (rv == APR_SUCCESS && t > x->now + skew)
-        return fail(reason, RXA_BEARER_NBF,
-                    "RXA08434: the token is not valid yet (nbf)");
-    rv = member(claims, "iat") ? rxa_claims_get_time(claims, "iat", &t)
-                               : APR_NOTFOUND;
-    if (rv == APR_EINVAL)
-        return fail(reason, RXA_BEARER_IAT,
-                    "RXA08435: iat is not a sane NumericDate");
-    if (rv == APR_SUCCESS && t > x->now + skew)
-        return fail(reason, RXA_BEARER_IAT,
-                    "RXA08436: the token was issued in the future");
     return RXA_BEARER_OK;
 }
 
-/* Member NAME absent (*OUT NULL, APR_NOTFOUND), or a string of 1 to
- * RXA_BEARER_ID_MAX bytes without control characters (APR_SUCCESS, *OUT a
- * copy from POOL), else APR_EINVAL. */
+/* Member NAME absent (a JSON null too: *OUT NULL, APR_NOTFOUND), or a
+ * string rxa_claims_get_id takes (APR_SUCCESS, *OUT a copy from POOL),
+ * else APR_EINVAL. */
 static apr_status_t get_id(apr_pool_t *pool, const json_t *claims,
                            const char *name, const char **out)
 {
-    const json_t *v = member(claims, name);
-    const char *s;
-    apr_size_t i, n;
+    apr_status_t rv = APR_NOTFOUND;
 
     *out = NULL;
-    if (!v)
-        return APR_NOTFOUND;
-    if (!json_is_string(v) || (n = json_string_length(v)) == 0
-        || n > RXA_BEARER_ID_MAX)
-        return APR_EINVAL;
-    s = json_string_value(v);
-    for (i = 0; i < n; i++)
-        if (rxa_query_is_ctl((unsigned char)s[i]))
-            return APR_EINVAL;
-    *out = apr_pstrmemdup(pool, s, n);
-    return APR_SUCCESS;
+    if (member(claims, name)
+        && (rv = rxa_claims_get_id(claims, name, RXA_BEARER_ID_MAX, out))
+           == APR_SUCCESS)
+        *out = apr_pstrdup(pool, *out);
+    return rv;
 }
 
 static rxa_bearer_err_t check_ids(apr_pool_t *pool, const json_t *claims,

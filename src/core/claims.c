@@ -14,6 +14,7 @@
 #include "rxa_b64url.h"
 #include "rxa_claims.h"
 #include "rxa_json.h"
+#include "rxa_query.h"
 
 static rxa_claims_err_t claims_fail(const char **preason, rxa_claims_err_t err,
                                     const char *why)
@@ -58,6 +59,26 @@ apr_status_t rxa_claims_get_time(const json_t *claims, const char *name,
         return APR_SUCCESS;
     }
     return APR_EINVAL;
+}
+
+apr_status_t rxa_claims_get_id(const json_t *claims, const char *name,
+                               apr_size_t max, const char **out)
+{
+    const json_t *v = json_object_get(claims, name);
+    const char *s;
+    apr_size_t i, n;
+
+    *out = NULL;
+    if (!v)
+        return APR_NOTFOUND;
+    if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > max)
+        return APR_EINVAL;
+    s = json_string_value(v);
+    for (i = 0; i < n; i++)
+        if (rxa_query_is_ctl((unsigned char)s[i]))
+            return APR_EINVAL;
+    *out = s;
+    return APR_SUCCESS;
 }
 
 const char *rxa_claims_at_hash(apr_pool_t *pool, rxa_jws_alg_t alg,

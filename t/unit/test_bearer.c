@@ -696,18 +696,17 @@ END_TEST
 
 START_TEST(err_names)
 {
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_OK), "ok");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_MALFORMED), "malformed");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_INACTIVE), "inactive");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_TYP), "typ");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_ISS), "iss");
+    static const char *const names[] = {
+        "ok", "malformed", "inactive", "typ", "iss", "aud", "exp", "nbf",
+        "iat", "sub", "client_id", "scope"
+    };
+    int i, n = (int)(sizeof(names) / sizeof(names[0]));
+
+    ck_assert_int_eq(RXA_BEARER_SCOPE, n - 1);
+    for (i = 0; i < n; i++)
+        ck_assert_str_eq(rxa_bearer_err_name((rxa_bearer_err_t)i), names[i]);
     ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_AUD), "aud");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_EXP), "exp");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_NBF), "nbf");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_IAT), "iat");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_SUB), "sub");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_CLIENT_ID), "client_id");
-    ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_SCOPE), "scope");
+    ck_assert_str_eq(rxa_bearer_err_name((rxa_bearer_err_t)n), "unknown");
     ck_assert_str_eq(rxa_bearer_err_name((rxa_bearer_err_t)99), "unknown");
 }
 END_TEST
