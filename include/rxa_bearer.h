@@ -82,7 +82,11 @@ typedef enum {
     RXA_BEARER_SUB,           /* sub not a short printable string */
     RXA_BEARER_CLIENT_ID,     /* client_id or azp not a short printable
                                * string, or the two differ */
-    RXA_BEARER_SCOPE          /* scope or scp malformed */
+    RXA_BEARER_SCOPE,         /* scope or scp malformed */
+    RXA_BEARER_KIND           /* not a plain bearer access token: bound to
+                               * a key (cnf), an ID token (nonce), or an
+                               * introspected token_type other than
+                               * Bearer */
 } rxa_bearer_err_t;
 
 typedef struct rxa_bearer_expect {
@@ -114,8 +118,10 @@ typedef struct rxa_bearer_claims {
  * strings of 1 to RXA_BEARER_ID_MAX bytes without control characters,
  * client_id and azp equal when both are there; scopes from "scope" (a
  * space-separated string) or else "scp" (an array of strings, or a string,
- * as Entra and Okta send). RXA_BEARER_OK and *OUT, or the first failed
- * check with a tagged *REASON (when given). */
+ * as Entra and Okta send); no cnf (a token bound to a key, DPoP or mTLS,
+ * is not taken as a plain bearer token) and no nonce (an ID token is not an
+ * access token). RXA_BEARER_OK and *OUT, or the first failed check with a
+ * tagged *REASON (when given). */
 rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
                                       const json_t *claims,
                                       const rxa_bearer_expect_t *expect,
@@ -126,7 +132,8 @@ rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
  * needed), at most RXA_BEARER_INTROSPECTION_MAX_BYTES, a JSON object whose
  * "active" is true (anything else, a string "true" too, is
  * RXA_BEARER_INACTIVE). Then as rxa_bearer_jwt_check without the header,
- * except that iss is checked only when present and exp is optional;
+ * except that iss is checked only when present, exp is optional, and
+ * token_type, when present, must be "Bearer" (any case);
  * ->keep_until is exp, capped at now + RXA_BEARER_INTROSPECTION_TTL_MAX (and
  * that cap without exp). The HTTP status is the caller's to judge. */
 rxa_bearer_err_t rxa_bearer_introspection_parse(

@@ -151,7 +151,7 @@ const char *rxa_bearer_err_name(rxa_bearer_err_t err)
 {
     static const char *const names[] = {
         "ok", "malformed", "inactive", "typ", "iss", "aud", "exp", "nbf",
-        "iat", "sub", "client_id", "scope"
+        "iat", "sub", "client_id", "scope", "kind"
     };
 
     return (unsigned)err < sizeof(names) / sizeof(names[0]) ? names[err]
@@ -420,16 +420,38 @@ static rxa_bearer_err_t get_scopes(apr_pool_t *pool, const json_t *claims,
                      "scopes");
 }
 
+/* A token bound to a key needs a proof of possession that a Bearer request
+ * does not carry; an ID token (with its nonce) is no access token. */
+static rxa_bearer_err_t check_kind(const json_t *claims, int introspected,
+                                   const char **reason)
+{
+    const json_t *type = member(claims, "token_type");
+
+    if (member(claims, "cnf"))
+        return fail(reason, RXA_BEARER_KIND,
+                    "RXA08470: the token is bound to a key (cnf)");
+    if (!introspected && member(claims, "nonce"))
+        return fail(reason, RXA_BEARER_KIND,
+                    "RXA08471: the token holds a nonce (an ID token)");
+    if (introspected && type
+        && (!json_is_string(type) || json_string_length(type) != 6
+            || strcasecmp(json_string_value(type), "bearer")))
+        return fail(reason, RXA_BEARER_KIND,
+                    "RXA08472: the introspected token_type is not Bearer");
+    return RXA_BEARER_OK;
+}
+
 /* The checks after iss, shared by both kinds of token. */
 static rxa_bearer_err_t check_rest(apr_pool_t *pool, const json_t *claims,
                                    const rxa_bearer_expect_t *x,
-                                   int exp_required, rxa_bearer_claims_t *c,
+                                   int introspected, rxa_bearer_claims_t *c,
                                    const char **reason)
 {
     rxa_bearer_err_t err;
 
-    if ((err = check_aud(claims, x->audiences, reason))
-        || (err = check_times(claims, x, exp_required, &c->exp, reason))
+    if ((err = check_kind(claims, introspected, reason))
+        || (err = check_aud(claims, x->audiences, reason))
+        || (err = check_times(claims, x, !introspected, &c->exp, reason))
         || (err = check_ids(pool, claims, c, reason))
         || (err = get_scopes(pool, claims, c, reason)))
         return err;
@@ -455,7 +477,7 @@ rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
         || !str_is(json_object_get(claims, "iss"), expect->issuer))
         return fail(reason, RXA_BEARER_ISS,
                     "RXA08413: iss does not equal the issuer");
-    if ((err = check_rest(pool, claims, expect, 1, c, reason)))
+    if ((err = check_rest(pool, claims, expect, 0, c, reason)))
         return err;
     c->keep_until = c->exp;
     *out = c;
@@ -492,7 +514,7 @@ rxa_bearer_err_t rxa_bearer_introspection_parse(
         return fail(reason, RXA_BEARER_ISS,
                     "RXA08463: the introspection answer's iss does not "
                     "equal the issuer");
-    if ((err = check_rest(pool, answer, expect, 0, c, reason)))
+    if ((err = check_rest(pool, answer, expect, 1, c, reason)))
         return err;
     c->keep_until = c->exp && c->exp < cap ? c->exp : cap;
     *out = c;

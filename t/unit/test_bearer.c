@@ -502,6 +502,20 @@ START_TEST(embedded_nul)
 }
 END_TEST
 
+START_TEST(jwt_kind)
+{
+    setup_expect();
+    ck_jwt_fail(NULL, "{\"cnf\":{\"jkt\":\"0ZcOCORZNYy\"}}", RXA_BEARER_KIND,
+                "RXA08470");
+    ck_jwt_fail(NULL, "{\"cnf\":{}}", RXA_BEARER_KIND, "RXA08470");
+    ck_jwt_fail(NULL, "{\"nonce\":\"n-0S6_WzA2Mj\"}", RXA_BEARER_KIND,
+                "RXA08471");
+    ck_jwt_ok(NULL, "{\"cnf\":null,\"nonce\":null}");
+    /* token_type is the introspection answer's; a JWT's is not read */
+    ck_jwt_ok(NULL, "{\"token_type\":\"refresh_token\"}");
+}
+END_TEST
+
 START_TEST(jwt_malformed)
 {
     rxa_bearer_claims_t *c;
@@ -608,6 +622,18 @@ END_TEST
 START_TEST(introspection_checks)
 {
     setup_expect();
+    intro_ok("{\"active\":true,\"aud\":\"api-2\",\"token_type\":\"Bearer\"}");
+    intro_ok("{\"active\":true,\"aud\":\"api-2\",\"token_type\":\"bearer\"}");
+    intro_ok("{\"active\":true,\"aud\":\"api-2\",\"nonce\":\"n\"}");
+    ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"token_type\":\"DPoP\","
+                  "\"cnf\":{\"jkt\":\"x\"}}", RXA_BEARER_KIND, "RXA08470");
+    ck_intro_fail("{\"active\":true,\"aud\":\"api-2\","
+                  "\"token_type\":\"DPoP\"}", RXA_BEARER_KIND, "RXA08472");
+    ck_intro_fail("{\"active\":true,\"aud\":\"api-2\","
+                  "\"token_type\":\"refresh_token\"}", RXA_BEARER_KIND,
+                  "RXA08472");
+    ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"token_type\":1}",
+                  RXA_BEARER_KIND, "RXA08472");
     ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"iss\":\"evil\"}",
                   RXA_BEARER_ISS, "RXA08463");
     ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"iss\":5}",
@@ -698,11 +724,11 @@ START_TEST(err_names)
 {
     static const char *const names[] = {
         "ok", "malformed", "inactive", "typ", "iss", "aud", "exp", "nbf",
-        "iat", "sub", "client_id", "scope"
+        "iat", "sub", "client_id", "scope", "kind"
     };
     int i, n = (int)(sizeof(names) / sizeof(names[0]));
 
-    ck_assert_int_eq(RXA_BEARER_SCOPE, n - 1);
+    ck_assert_int_eq(RXA_BEARER_KIND, n - 1);
     for (i = 0; i < n; i++)
         ck_assert_str_eq(rxa_bearer_err_name((rxa_bearer_err_t)i), names[i]);
     ck_assert_str_eq(rxa_bearer_err_name(RXA_BEARER_AUD), "aud");
@@ -739,7 +765,7 @@ RXA_TEST_SUITE("bearer",
                header_token, header_other_scheme, header_malformed,
                header_two, header_length, jwt_or_opaque, jwt_good, jwt_typ,
                jwt_issuer, jwt_audience, jwt_times, jwt_ids, jwt_scopes_read,
-               embedded_nul, jwt_malformed, introspection_good,
+               embedded_nul, jwt_kind, jwt_malformed, introspection_good,
                introspection_inactive, introspection_checks,
                introspection_length, reasons_hold_no_values, err_names,
                introspection_form)
