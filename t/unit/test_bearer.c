@@ -516,6 +516,79 @@ START_TEST(jwt_kind)
 }
 END_TEST
 
+/* Access tokens shaped as providers issue them (made-up values). */
+static rxa_bearer_claims_t *vendor(const char *typ, const char *payload,
+                                   const char *audience)
+{
+    apr_array_header_t *aud = apr_array_make(rxa_test_pool, 1,
+                                             sizeof(const char *));
+    rxa_bearer_expect_t x = { ISSUER, NULL, NOW, 60 };
+    rxa_bearer_claims_t *c;
+    const char *w;
+
+    APR_ARRAY_PUSH(aud, const char *) = audience;
+    x.audiences = aud;
+    ck_assert_msg(rxa_bearer_jwt_check(rxa_test_pool, jose(typ),
+                                       rxa_test_claims(rxa_test_pool,
+                                                       payload, NULL),
+                                       &x, &c, &w) == RXA_BEARER_OK,
+                  "%s: %s", payload, w ? w : "");
+    return c;
+}
+
+START_TEST(vendor_shapes)
+{
+    rxa_bearer_claims_t *c;
+
+    /* Keycloak: typ JWT, aud an array, azp, a "typ" claim of its own */
+    c = vendor("{\"typ\":\"JWT\"}",
+               "{\"exp\":1700000300,\"iat\":1700000000,\"jti\":\"o1\","
+               "\"iss\":\"" ISSUER "\",\"aud\":[\"orders-api\",\"account\"],"
+               "\"sub\":\"f2b1c3\",\"typ\":\"Bearer\",\"azp\":\"web\","
+               "\"sid\":\"s1\",\"scope\":\"openid profile orders\"}",
+               "orders-api");
+    ck_assert_str_eq(c->client_id, "web");
+    ck_assert_str_eq(scopes_of(c), "openid profile orders");
+    /* Entra v2, delegated: scp a string, azp */
+    c = vendor("{\"typ\":\"JWT\"}",
+               "{\"aud\":\"api://5e0c1a2b\",\"iss\":\"" ISSUER "\","
+               "\"iat\":1699999700,\"nbf\":1699999700,\"exp\":1700003600,"
+               "\"azp\":\"0f3a\",\"azpacr\":\"1\",\"oid\":\"9e1\","
+               "\"scp\":\"Orders.Read Orders.Write\",\"sub\":\"AAA-b\","
+               "\"tid\":\"72f9\",\"ver\":\"2.0\"}",
+               "api://5e0c1a2b");
+    ck_assert_str_eq(c->sub, "AAA-b");
+    ck_assert_str_eq(c->client_id, "0f3a");
+    ck_assert_str_eq(scopes_of(c), "Orders.Read Orders.Write");
+    /* Entra v2, app-only (client credentials): roles, no scp */
+    c = vendor("{\"typ\":\"JWT\"}",
+               "{\"aud\":\"api://5e0c1a2b\",\"iss\":\"" ISSUER "\","
+               "\"iat\":1699999700,\"exp\":1700003600,\"azp\":\"0f3a\","
+               "\"roles\":[\"Orders.ReadAll\"],\"sub\":\"9e1\"}",
+               "api://5e0c1a2b");
+    ck_assert_int_eq(c->scopes->nelts, 0);
+    /* Okta custom authorization server: scp an array, cid not client_id */
+    c = vendor(NULL,
+               "{\"ver\":1,\"jti\":\"AT.x\",\"iss\":\"" ISSUER "\","
+               "\"aud\":\"api://default\",\"iat\":1700000000,"
+               "\"exp\":1700003600,\"cid\":\"0oa1\",\"uid\":\"00u1\","
+               "\"scp\":[\"openid\",\"orders:read\"],\"sub\":\"a@b.c\"}",
+               "api://default");
+    ck_assert_ptr_null(c->client_id);
+    ck_assert_str_eq(scopes_of(c), "openid orders:read");
+    /* RFC 9068 (Auth0, oidc-provider): typ at+jwt, client_id, scope */
+    c = vendor("{\"typ\":\"at+jwt\"}",
+               "{\"iss\":\"" ISSUER "\",\"sub\":\"client-1\","
+               "\"aud\":[\"https://orders.example\",\"" ISSUER "/userinfo\"],"
+               "\"iat\":1700000000,\"exp\":1700086400,"
+               "\"client_id\":\"client-1\",\"jti\":\"j\","
+               "\"scope\":\"orders:read\"}",
+               "https://orders.example");
+    ck_assert_str_eq(c->client_id, "client-1");
+    ck_assert_str_eq(c->sub, "client-1");
+}
+END_TEST
+
 START_TEST(jwt_malformed)
 {
     rxa_bearer_claims_t *c;
@@ -765,7 +838,7 @@ RXA_TEST_SUITE("bearer",
                header_token, header_other_scheme, header_malformed,
                header_two, header_length, jwt_or_opaque, jwt_good, jwt_typ,
                jwt_issuer, jwt_audience, jwt_times, jwt_ids, jwt_scopes_read,
-               embedded_nul, jwt_kind, jwt_malformed, introspection_good,
-               introspection_inactive, introspection_checks,
-               introspection_length, reasons_hold_no_values, err_names,
-               introspection_form)
+               embedded_nul, jwt_kind, vendor_shapes, jwt_malformed,
+               introspection_good, introspection_inactive,
+               introspection_checks, introspection_length,
+               reasons_hold_no_values, err_names, introspection_form)
