@@ -90,7 +90,10 @@ typedef enum {
 } rxa_bearer_err_t;
 
 typedef struct rxa_bearer_expect {
-    const char *issuer;       /* iss must equal it */
+    const char *issuer;       /* iss must equal it, or a template as in
+                               * rxa_claims_check_iss */
+    const apr_array_header_t *tenants; /* for a template: the tids let in
+                                        * (const char *); NULL: any */
     const apr_array_header_t *audiences; /* const char *: aud must hold one */
     apr_int64_t now;          /* seconds since the epoch */
     apr_int64_t skew;         /* allowed clock difference, seconds, >= 0 */
@@ -112,16 +115,19 @@ typedef struct rxa_bearer_claims {
 /* Check a JWT access token after its signature was verified: HEADER (the
  * JOSE header object) and CLAIMS (the payload object). typ, when present,
  * is "at+jwt", "application/at+jwt" (RFC 9068, any case) or "JWT"; iss
- * equals the issuer; aud (a string, or an array of strings) holds one of
- * the audiences; exp required and not before now - skew; nbf and iat, when
- * present, not after now + skew; sub, client_id and azp, when present,
- * strings of 1 to RXA_BEARER_ID_MAX bytes without control characters,
- * client_id and azp equal when both are there; scopes from "scope" (a
- * space-separated string) or else "scp" (an array of strings, or a string,
- * as Entra and Okta send); no cnf (a token bound to a key, DPoP or mTLS,
- * is not taken as a plain bearer token) and no nonce (an ID token is not an
- * access token). RXA_BEARER_OK and *OUT, or the first failed check with a
- * tagged *REASON (when given). */
+ * equals the issuer (rxa_claims_check_iss: a template takes the token's
+ * tid, among the tenants; those reasons are tagged RXA033xx); aud (a
+ * string, or an array of strings) holds one of the audiences; exp required
+ * and not before now - skew; nbf and iat, when present, not after now +
+ * skew; sub, client_id and azp, when present, strings of 1 to
+ * RXA_BEARER_ID_MAX bytes without control characters, client_id and azp
+ * equal when both are there; scopes from "scope" (a space-separated
+ * string) or else "scp" (an array of strings, or a string, as Entra and
+ * Okta send); no cnf (a token bound to a key, DPoP or mTLS, is not taken
+ * as a plain bearer token) and no nonce (an ID token is not an access
+ * token). A JSON null counts as absent for every optional member.
+ * RXA_BEARER_OK and *OUT, or the first failed check with a tagged *REASON
+ * (when given). */
 rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
                                       const json_t *claims,
                                       const rxa_bearer_expect_t *expect,
@@ -132,8 +138,9 @@ rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
  * needed), at most RXA_BEARER_INTROSPECTION_MAX_BYTES, a JSON object whose
  * "active" is true (anything else, a string "true" too, is
  * RXA_BEARER_INACTIVE). Then as rxa_bearer_jwt_check without the header,
- * except that iss is checked only when present, exp is optional, and
- * token_type, when present, must be "Bearer" (any case);
+ * except that iss is checked only when present, exp is optional, a nonce
+ * is not refused, and token_type, when present, must be "Bearer" (any
+ * case);
  * ->keep_until is exp, capped at now + RXA_BEARER_INTROSPECTION_TTL_MAX (and
  * that cap without exp). The HTTP status is the caller's to judge. */
 rxa_bearer_err_t rxa_bearer_introspection_parse(

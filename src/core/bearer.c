@@ -441,7 +441,7 @@ static rxa_bearer_err_t check_kind(const json_t *claims, int introspected,
     return RXA_BEARER_OK;
 }
 
-/* The checks after iss, shared by both kinds of token. */
+/* The checks shared by both kinds of token. */
 static rxa_bearer_err_t check_rest(apr_pool_t *pool, const json_t *claims,
                                    const rxa_bearer_expect_t *x,
                                    int introspected, rxa_bearer_claims_t *c,
@@ -449,6 +449,11 @@ static rxa_bearer_err_t check_rest(apr_pool_t *pool, const json_t *claims,
 {
     rxa_bearer_err_t err;
 
+    /* an introspection answer need not name its issuer */
+    if ((!introspected || member(claims, "iss"))
+        && rxa_claims_check_iss(pool, claims, x->issuer, x->tenants, reason)
+           != RXA_CLAIMS_OK)
+        return RXA_BEARER_ISS;
     if ((err = check_kind(claims, introspected, reason))
         || (err = check_aud(claims, x->audiences, reason))
         || (err = check_times(claims, x, !introspected, &c->exp, reason))
@@ -473,10 +478,6 @@ rxa_bearer_err_t rxa_bearer_jwt_check(apr_pool_t *pool, const json_t *header,
                     "RXA08412: the token's claims are not a JSON object");
     if ((err = check_typ(header, reason)))
         return err;
-    if (!expect->issuer
-        || !str_is(json_object_get(claims, "iss"), expect->issuer))
-        return fail(reason, RXA_BEARER_ISS,
-                    "RXA08413: iss does not equal the issuer");
     if ((err = check_rest(pool, claims, expect, 0, c, reason)))
         return err;
     c->keep_until = c->exp;
@@ -490,7 +491,6 @@ rxa_bearer_err_t rxa_bearer_introspection_parse(
     const char **reason)
 {
     rxa_bearer_claims_t *c = apr_pcalloc(pool, sizeof(*c));
-    const json_t *iss;
     rxa_bearer_err_t err;
     apr_int64_t cap = expect->now + RXA_BEARER_INTROSPECTION_TTL_MAX;
     json_t *answer;
@@ -509,11 +509,6 @@ rxa_bearer_err_t rxa_bearer_introspection_parse(
         return fail(reason, RXA_BEARER_INACTIVE,
                     "RXA08462: the introspection answer says the token is "
                     "not active");
-    iss = member(answer, "iss");
-    if (iss && (!expect->issuer || !str_is(iss, expect->issuer)))
-        return fail(reason, RXA_BEARER_ISS,
-                    "RXA08463: the introspection answer's iss does not "
-                    "equal the issuer");
     if ((err = check_rest(pool, answer, expect, 1, c, reason)))
         return err;
     c->keep_until = c->exp && c->exp < cap ? c->exp : cap;

@@ -136,12 +136,13 @@ static int tid_ok(const char *tid)
     return n > 0 && n <= 64;
 }
 
-static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
-                                  const rxa_claims_expect_t *x,
-                                  const char **preason)
+rxa_claims_err_t rxa_claims_check_iss(apr_pool_t *pool, const json_t *claims,
+                                      const char *issuer,
+                                      const apr_array_header_t *tenants,
+                                      const char **preason)
 {
     const json_t *tidv = json_object_get(claims, "tid");
-    const char *want = x->issuer;
+    const char *want = issuer;
 
     if (!want)
         return claims_fail(preason, RXA_CLAIMS_ISS,
@@ -157,9 +158,9 @@ static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
             return claims_fail(preason, RXA_CLAIMS_TENANT,
                                "RXA03301: token has no well-formed tid for "
                                "the issuer template");
-        let_in = !x->tenants || x->tenants->nelts == 0;
-        for (i = 0; !let_in && i < x->tenants->nelts; i++)
-            let_in = !strcasecmp(APR_ARRAY_IDX(x->tenants, i, const char *),
+        let_in = !tenants || tenants->nelts == 0;
+        for (i = 0; !let_in && i < tenants->nelts; i++)
+            let_in = !strcasecmp(APR_ARRAY_IDX(tenants, i, const char *),
                                  tid);
         if (!let_in)
             return claims_fail(preason, RXA_CLAIMS_TENANT,
@@ -331,7 +332,8 @@ rxa_claims_err_t rxa_claims_check(apr_pool_t *pool, const json_t *claims,
     if (!json_is_object(claims) || !expect)
         return claims_fail(preason, RXA_CLAIMS_MALFORMED,
                            "RXA03350: claims are not a JSON object");
-    if ((err = check_iss(pool, claims, expect, preason))
+    if ((err = rxa_claims_check_iss(pool, claims, expect->issuer,
+                                          expect->tenants, preason))
         || (err = check_aud(claims, expect, preason))
         || (err = check_times(claims, expect, preason))
         || (err = check_nonce_at_hash(pool, claims, expect, preason))

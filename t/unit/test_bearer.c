@@ -206,6 +206,7 @@ static void setup_expect(void)
 
     APR_ARRAY_PUSH(aud, const char *) = "https://api.example";
     APR_ARRAY_PUSH(aud, const char *) = "api-2";
+    memset(&expect, 0, sizeof(expect));
     expect.issuer = ISSUER;
     expect.audiences = aud;
     expect.now = NOW;
@@ -301,18 +302,62 @@ START_TEST(jwt_typ)
 }
 END_TEST
 
+static rxa_bearer_err_t introspect_iss(const char *iss, const char *tid)
+{
+    rxa_bearer_claims_t *c;
+    const char *w;
+    const char *body = apr_psprintf(rxa_test_pool,
+                                    "{\"active\":true,\"aud\":\"api-2\","
+                                    "\"iss\":\"%s\",\"tid\":\"%s\"}", iss,
+                                    tid);
+
+    return rxa_bearer_introspection_parse(rxa_test_pool, body, strlen(body),
+                                          &expect, &c, &w);
+}
+
 START_TEST(jwt_issuer)
 {
     setup_expect();
     ck_jwt_fail(NULL, "{\"iss\":\"https://idp.example/\"}", RXA_BEARER_ISS,
-                "RXA08413");
+                "RXA03303");
     ck_jwt_fail(NULL, "{\"iss\":\"https://IDP.example\"}", RXA_BEARER_ISS,
-                "RXA08413");
-    ck_jwt_fail(NULL, "{\"iss\":null}", RXA_BEARER_ISS, "RXA08413");
+                "RXA03303");
+    ck_jwt_fail(NULL, "{\"iss\":null}", RXA_BEARER_ISS, "RXA03303");
     ck_jwt_fail(NULL, "{\"iss\":[\"" ISSUER "\"]}", RXA_BEARER_ISS,
-                "RXA08413");
+                "RXA03303");
     expect.issuer = NULL;
-    ck_jwt_fail(NULL, NULL, RXA_BEARER_ISS, "RXA08413");
+    ck_jwt_fail(NULL, NULL, RXA_BEARER_ISS, "RXA03300");
+}
+END_TEST
+
+START_TEST(jwt_issuer_template)
+{
+    apr_array_header_t *tenants = apr_array_make(rxa_test_pool, 1,
+                                                 sizeof(const char *));
+    const char *mt = "{\"iss\":\"https://login.example/72f9-a1/v2.0\","
+                     "\"tid\":\"72f9-a1\"}";
+
+    setup_expect();
+    /* Entra multi-tenant: the token's own tid goes into the template */
+    expect.issuer = "https://login.example/{tenantid}/v2.0";
+    ck_jwt_ok(NULL, mt);
+    ck_jwt_fail(NULL, "{\"iss\":\"https://login.example/72f9-a1/v2.0\","
+                "\"tid\":\"0000-b2\"}", RXA_BEARER_ISS, "RXA03303");
+    ck_jwt_fail(NULL, "{\"iss\":\"https://login.example/x/v2.0\"}",
+                RXA_BEARER_ISS, "RXA03301");
+    ck_jwt_fail(NULL, "{\"iss\":\"https://login.example/a/b/v2.0\","
+                "\"tid\":\"a/b\"}", RXA_BEARER_ISS, "RXA03301");
+    /* the tenant list */
+    APR_ARRAY_PUSH(tenants, const char *) = "72F9-A1";
+    expect.tenants = tenants;
+    ck_jwt_ok(NULL, mt);
+    APR_ARRAY_IDX(tenants, 0, const char *) = "0000-b2";
+    ck_jwt_fail(NULL, mt, RXA_BEARER_ISS, "RXA03302");
+    /* an introspection answer's iss follows the same rule */
+    ck_assert_int_eq(introspect_iss("https://login.example/0000-b2/v2.0",
+                                    "0000-b2"), RXA_BEARER_OK);
+    ck_assert_int_eq(introspect_iss("https://login.example/72f9-a1/v2.0",
+                                    "72f9-a1"), RXA_BEARER_ISS);
 }
 END_TEST
 
@@ -522,7 +567,7 @@ static rxa_bearer_claims_t *vendor(const char *typ, const char *payload,
 {
     apr_array_header_t *aud = apr_array_make(rxa_test_pool, 1,
                                              sizeof(const char *));
-    rxa_bearer_expect_t x = { ISSUER, NULL, NOW, 60 };
+    rxa_bearer_expect_t x = { ISSUER, NULL, NULL, NOW, 60 };
     rxa_bearer_claims_t *c;
     const char *w;
 
@@ -708,9 +753,9 @@ START_TEST(introspection_checks)
     ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"token_type\":1}",
                   RXA_BEARER_KIND, "RXA08472");
     ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"iss\":\"evil\"}",
-                  RXA_BEARER_ISS, "RXA08463");
+                  RXA_BEARER_ISS, "RXA03303");
     ck_intro_fail("{\"active\":true,\"aud\":\"api-2\",\"iss\":5}",
-                  RXA_BEARER_ISS, "RXA08463");
+                  RXA_BEARER_ISS, "RXA03303");
     ck_intro_fail("{\"active\":true}", RXA_BEARER_AUD, "RXA08421");
     ck_intro_fail("{\"active\":true,\"aud\":\"client-1\"}", RXA_BEARER_AUD,
                   "RXA08423");
@@ -785,7 +830,8 @@ START_TEST(reasons_hold_no_values)
         ck_assert_int_ne(introspect(bodies[i], &c, &w), RXA_BEARER_OK);
         ck_assert_ptr_nonnull(w);
         ck_assert_ptr_null(strstr(w, "SECRETVALUE"));
-        ck_assert_msg(!strncmp(w, "RXA084", 6), "%s", w);
+        ck_assert_msg(!strncmp(w, "RXA084", 6) || !strncmp(w, "RXA033", 6),
+                      "%s", w);
     }
     ck_assert_int_eq(header(&t, &w, 1, "Bearer SECRETVALUE x"),
                      RXA_BEARER_HEADER_MALFORMED);
@@ -837,8 +883,9 @@ END_TEST
 RXA_TEST_SUITE("bearer",
                header_token, header_other_scheme, header_malformed,
                header_two, header_length, jwt_or_opaque, jwt_good, jwt_typ,
-               jwt_issuer, jwt_audience, jwt_times, jwt_ids, jwt_scopes_read,
-               embedded_nul, jwt_kind, vendor_shapes, jwt_malformed,
-               introspection_good, introspection_inactive,
-               introspection_checks, introspection_length,
-               reasons_hold_no_values, err_names, introspection_form)
+               jwt_issuer, jwt_issuer_template, jwt_audience, jwt_times,
+               jwt_ids, jwt_scopes_read, embedded_nul, jwt_kind,
+               vendor_shapes, jwt_malformed, introspection_good,
+               introspection_inactive, introspection_checks,
+               introspection_length, reasons_hold_no_values, err_names,
+               introspection_form)
