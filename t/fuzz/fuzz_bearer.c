@@ -2,10 +2,11 @@
  * input) is an Authorization header value, and its lines are also tried as
  * several header values; the input after its first newline (or the whole
  * input) is an introspection answer and, when it is JSON, the claims of a
- * JWT access token. Refusals are tagged; what is accepted keeps the rules:
- * a b64token within the bound, one of the audiences, the issuer, exp not
- * past, at most RXA_BEARER_SCOPES_MAX printable scopes, and an answer kept
- * 5 minutes at most. */
+ * JWT access token (under a fixed issuer, then under a tenant template).
+ * Refusals are tagged; what is accepted keeps the rules: a b64token within
+ * the bound, one of the audiences, the issuer, exp not past, at most
+ * RXA_BEARER_SCOPES_MAX printable scopes, and an answer kept 5 minutes at
+ * most. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "rxa_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define TEMPLATE "https://login.example/{tenantid}/v2.0"
 
 static void check_header(apr_pool_t *p, const apr_array_header_t *values)
 {
@@ -84,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *claims, *header;
     apr_size_t off;
     char *text, *line, *last;
+    int round;
 
     if (!root) {
         apr_initialize();
@@ -120,16 +124,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (c || !tagged(why))
         abort();
 
+    /* the claims under a fixed issuer, then under a tenant template */
     claims = rxa_json_parse(p, in + off, size - off, 64 * 1024, NULL);
-    if (claims) {
-        header = json_object();
-        rxa_json_pool_own(p, header);
-        json_object_set_new(header, "alg", json_string("RS256"));
+    header = json_object();
+    rxa_json_pool_own(p, header);
+    json_object_set_new(header, "alg", json_string("RS256"));
+    for (round = 0; claims && round < 2; round++) {
+        if (round == 1)
+            x.issuer = TEMPLATE;
         why = NULL;
         err = rxa_bearer_jwt_check(p, header, claims, &x, &c, &why);
         if (err == RXA_BEARER_OK) {
+            const char *iss = json_string_value(json_object_get(claims,
+                                                               "iss"));
             check_claims(c, &x, 0);
-            if (!c->exp)
+            if (!c->exp || !iss
+                || (round == 1
+                    && (strncmp(iss, "https://login.example/", 22)
+                        || strlen(iss) < 28
+                        || strcmp(iss + strlen(iss) - 5, "/v2.0"))))
                 abort();
         }
         else if (c || !tagged(why)) {
