@@ -60,6 +60,17 @@ rxa_claims_err_t rxa_claims_check(apr_pool_t *pool, const json_t *claims,
                                   const rxa_claims_expect_t *expect,
                                   const char **preason);
 
+/* The iss check of rxa_claims_check alone, for other tokens of the same
+ * issuer (access tokens): iss equals ISSUER, or ISSUER is a template and
+ * iss equals it with the token's own tid put in, that tid being a GUID-like
+ * string among TENANTS (const char *, case-insensitive; NULL or empty lets
+ * in any). RXA_CLAIMS_OK, RXA_CLAIMS_ISS or RXA_CLAIMS_TENANT with a tagged
+ * *PREASON (when given). */
+rxa_claims_err_t rxa_claims_check_iss(apr_pool_t *pool, const json_t *claims,
+                                      const char *issuer,
+                                      const apr_array_header_t *tenants,
+                                      const char **preason);
+
 /* A short stable name for ERR ("iss", "aud", "at_hash", ...) for audit
  * records; "ok" for RXA_CLAIMS_OK. */
 const char *rxa_claims_err_name(rxa_claims_err_t err);
@@ -69,6 +80,13 @@ const char *rxa_claims_err_name(rxa_claims_err_t err);
  * absent, APR_EINVAL when present but not such a number. */
 apr_status_t rxa_claims_get_time(const json_t *claims, const char *name,
                                  apr_int64_t *out);
+
+/* Read the string claim NAME that names someone or something (sub, sid,
+ * jti, client_id): 1 to MAX bytes without control characters (0x00-0x1f,
+ * 0x7f; an embedded NUL included). APR_SUCCESS with *OUT pointing into
+ * CLAIMS; APR_NOTFOUND when absent and APR_EINVAL otherwise, *OUT NULL. */
+apr_status_t rxa_claims_get_id(const json_t *claims, const char *name,
+                               apr_size_t max, const char **out);
 
 /* at_hash for ACCESS_TOKEN under ALG (OpenID Connect Core 3.1.3.6: the left
  * half of its hash, base64url; SHA-512 for EdDSA/Ed25519). NULL for an

@@ -14,6 +14,7 @@
 #include "rxa_b64url.h"
 #include "rxa_claims.h"
 #include "rxa_json.h"
+#include "rxa_query.h"
 
 static rxa_claims_err_t claims_fail(const char **preason, rxa_claims_err_t err,
                                     const char *why)
@@ -58,6 +59,26 @@ apr_status_t rxa_claims_get_time(const json_t *claims, const char *name,
         return APR_SUCCESS;
     }
     return APR_EINVAL;
+}
+
+apr_status_t rxa_claims_get_id(const json_t *claims, const char *name,
+                               apr_size_t max, const char **out)
+{
+    const json_t *v = json_object_get(claims, name);
+    const char *s;
+    apr_size_t i, n;
+
+    *out = NULL;
+    if (!v)
+        return APR_NOTFOUND;
+    if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > max)
+        return APR_EINVAL;
+    s = json_string_value(v);
+    for (i = 0; i < n; i++)
+        if (rxa_query_is_ctl((unsigned char)s[i]))
+            return APR_EINVAL;
+    *out = s;
+    return APR_SUCCESS;
 }
 
 const char *rxa_claims_at_hash(apr_pool_t *pool, rxa_jws_alg_t alg,
@@ -115,12 +136,13 @@ static int tid_ok(const char *tid)
     return n > 0 && n <= 64;
 }
 
-static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
-                                  const rxa_claims_expect_t *x,
-                                  const char **preason)
+rxa_claims_err_t rxa_claims_check_iss(apr_pool_t *pool, const json_t *claims,
+                                      const char *issuer,
+                                      const apr_array_header_t *tenants,
+                                      const char **preason)
 {
     const json_t *tidv = json_object_get(claims, "tid");
-    const char *want = x->issuer;
+    const char *want = issuer;
 
     if (!want)
         return claims_fail(preason, RXA_CLAIMS_ISS,
@@ -136,9 +158,9 @@ static rxa_claims_err_t check_iss(apr_pool_t *pool, const json_t *claims,
             return claims_fail(preason, RXA_CLAIMS_TENANT,
                                "RXA03301: token has no well-formed tid for "
                                "the issuer template");
-        let_in = !x->tenants || x->tenants->nelts == 0;
-        for (i = 0; !let_in && i < x->tenants->nelts; i++)
-            let_in = !strcasecmp(APR_ARRAY_IDX(x->tenants, i, const char *),
+        let_in = !tenants || tenants->nelts == 0;
+        for (i = 0; !let_in && i < tenants->nelts; i++)
+            let_in = !strcasecmp(APR_ARRAY_IDX(tenants, i, const char *),
                                  tid);
         if (!let_in)
             return claims_fail(preason, RXA_CLAIMS_TENANT,
@@ -310,7 +332,8 @@ rxa_claims_err_t rxa_claims_check(apr_pool_t *pool, const json_t *claims,
     if (!json_is_object(claims) || !expect)
         return claims_fail(preason, RXA_CLAIMS_MALFORMED,
                            "RXA03350: claims are not a JSON object");
-    if ((err = check_iss(pool, claims, expect, preason))
+    if ((err = rxa_claims_check_iss(pool, claims, expect->issuer,
+                                          expect->tenants, preason))
         || (err = check_aud(claims, expect, preason))
         || (err = check_times(claims, expect, preason))
         || (err = check_nonce_at_hash(pool, claims, expect, preason))

@@ -78,28 +78,6 @@ static int aud_contains(const json_t *aud, const char *client_id)
     return 0;
 }
 
-/* NAME absent (*OUT NULL, APR_NOTFOUND), or a string of 1 to MAX bytes
- * without control characters or NULs (APR_SUCCESS), else APR_EINVAL. */
-static apr_status_t get_id(const json_t *claims, const char *name,
-                           apr_size_t max, const char **out)
-{
-    const json_t *v = json_object_get(claims, name);
-    const char *s;
-    apr_size_t i, n;
-
-    *out = NULL;
-    if (!v)
-        return APR_NOTFOUND;
-    if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > max)
-        return APR_EINVAL;
-    s = json_string_value(v);
-    for (i = 0; i < n; i++)
-        if (rxa_query_is_ctl((unsigned char)s[i]))
-            return APR_EINVAL;
-    *out = s;
-    return APR_SUCCESS;
-}
-
 static apr_status_t check_times(const json_t *claims,
                                 const rxa_logout_expect_t *x,
                                 rxa_logout_token_t *out, const char **err)
@@ -129,8 +107,10 @@ static apr_status_t check_times(const json_t *claims,
 static apr_status_t check_subject(const json_t *claims,
                                   rxa_logout_token_t *out, const char **err)
 {
-    apr_status_t sid_rv = get_id(claims, "sid", RXA_LOGOUT_ID_MAX, &out->sid);
-    apr_status_t sub_rv = get_id(claims, "sub", RXA_LOGOUT_ID_MAX, &out->sub);
+    apr_status_t sid_rv = rxa_claims_get_id(claims, "sid", RXA_LOGOUT_ID_MAX,
+                                            &out->sid);
+    apr_status_t sub_rv = rxa_claims_get_id(claims, "sub", RXA_LOGOUT_ID_MAX,
+                                            &out->sub);
 
     if (sid_rv == APR_EINVAL)
         return refuse(err, "RXA08120: sid is not a short printable string");
@@ -138,7 +118,8 @@ static apr_status_t check_subject(const json_t *claims,
         return refuse(err, "RXA08121: sub is not a short printable string");
     if (!out->sid && !out->sub)
         return refuse(err, "RXA08122: the token has neither sid nor sub");
-    if (get_id(claims, "jti", RXA_LOGOUT_JTI_MAX, &out->jti) != APR_SUCCESS)
+    if (rxa_claims_get_id(claims, "jti", RXA_LOGOUT_JTI_MAX, &out->jti)
+        != APR_SUCCESS)
         return refuse(err, "RXA08123: jti is missing or not a short "
                            "printable string");
     return APR_SUCCESS;

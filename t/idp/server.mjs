@@ -7,7 +7,10 @@
 // (alice: groups admins+staff, bob: staff, carol: none; any other login name
 // works too), PKCE S256 required, refresh tokens for offline_access without a
 // consent screen, and a non-interactive login for scripted clients
-// (auto_login, or a login_hint naming an account).
+// (auto_login, or a login_hint naming an account). For APIs, when the config
+// asks (all off by default): access tokens for configured resources (RFC 8707
+// resource indicators; RFC 9068 JWTs or opaque), the client_credentials grant
+// and the introspection endpoint (RFC 7662).
 // Prints exactly one line "READY <issuer>" on stdout once it listens; anything
 // else goes to stderr (RXA_IDP_VERBOSE=1 adds oidc-provider's own notices).
 // Config keys: DEFAULTS below; t/integration/harness.py (class IdP) writes
@@ -36,7 +39,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as querystring from 'node:querystring';
 
-import Provider, { interactionPolicy } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const DEFAULTS = {
   host: '127.0.0.1',
@@ -65,6 +68,16 @@ const DEFAULTS = {
   state_file: null, // written at start: {"port", "issuer", "pid"}
   ttl: {}, // seconds: AccessToken, IdToken, RefreshToken, AuthorizationCode,
   //          Session, Grant, Interaction
+  // Access tokens for APIs. Resource indicator (RFC 8707 "resource") ->
+  // {audience (default: the indicator), scope (the API's scopes, space-
+  // separated; default "api:read api:write"), format "jwt" (default; RFC 9068,
+  // typ at+jwt) | "opaque", alg (JWT signing, default "RS256"), ttl
+  // (seconds)}. A token request naming another resource gets invalid_target;
+  // one naming none gets an opaque access token, as before.
+  resource_servers: {},
+  introspection: false, // RFC 7662 endpoint (/token/introspection)
+  // the client_credentials grant, for clients whose grant_types list it
+  client_credentials: false,
 };
 
 const DEFAULT_ACCOUNTS = {
@@ -182,6 +195,24 @@ function loadKeys(cfg) {
     }
   }
   return keys;
+}
+
+const RESOURCE_SCOPE_DEFAULT = 'api:read api:write';
+
+// The Resource Server info oidc-provider wants for RESOURCE, from the
+// config's resource_servers.
+function resourceServerInfo(cfg, resource) {
+  const rs = Object.hasOwn(cfg.resource_servers, resource)
+    ? cfg.resource_servers[resource] : undefined;
+  if (!rs) return undefined;
+  const info = {
+    audience: rs.audience ?? resource,
+    scope: rs.scope ?? RESOURCE_SCOPE_DEFAULT,
+    accessTokenFormat: rs.format ?? 'jwt',
+  };
+  if (info.accessTokenFormat === 'jwt') info.jwt = { sign: { alg: rs.alg ?? 'RS256' } };
+  if (rs.ttl !== undefined) info.accessTokenTTL = rs.ttl;
+  return info;
 }
 
 function normaliseClient(c) {
@@ -470,6 +501,16 @@ function buildProvider(cfg, issuer, keys) {
       // metadata from the config, with backchannel_logout_session_required)
       // when a session ends at the end_session endpoint
       backchannelLogout: { enabled: true },
+      introspection: { enabled: Boolean(cfg.introspection) },
+      clientCredentials: { enabled: Boolean(cfg.client_credentials) },
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: (ctx, resource) => {
+          const info = resourceServerInfo(cfg, resource);
+          if (!info) throw new errors.InvalidTarget();
+          return info;
+        },
+      },
     },
     ttl,
     ...(cfg.rotate_refresh_tokens === null ? {} : { rotateRefreshToken: cfg.rotate_refresh_tokens }),

@@ -235,6 +235,35 @@ START_TEST(get_time)
 }
 END_TEST
 
+START_TEST(get_id)
+{
+    json_t *c = json_object();
+    const char *out = "unset";
+
+    json_object_set_new(c, "id", json_string("client-1"));
+    json_object_set_new(c, "empty", json_string(""));
+    json_object_set_new(c, "num", json_integer(5));
+    json_object_set_new(c, "null", json_null());
+    json_object_set_new(c, "ctl", json_string("a\x7f"));
+    json_object_set_new(c, "nl", json_string("a\nb"));
+    json_object_set_new(c, "nul", json_stringn("a\0b", 3));
+    ck_assert_int_eq(rxa_claims_get_id(c, "id", 8, &out), APR_SUCCESS);
+    ck_assert_str_eq(out, "client-1");
+    ck_assert_int_eq(rxa_claims_get_id(c, "id", 7, &out), APR_EINVAL);
+    ck_assert_ptr_null(out);
+    ck_assert_int_eq(rxa_claims_get_id(c, "x", 8, &out), APR_NOTFOUND);
+    ck_assert_ptr_null(out);
+    ck_assert_int_eq(rxa_claims_get_id(c, "empty", 8, &out), APR_EINVAL);
+    ck_assert_int_eq(rxa_claims_get_id(c, "num", 8, &out), APR_EINVAL);
+    ck_assert_int_eq(rxa_claims_get_id(c, "null", 8, &out), APR_EINVAL);
+    ck_assert_int_eq(rxa_claims_get_id(c, "ctl", 8, &out), APR_EINVAL);
+    ck_assert_int_eq(rxa_claims_get_id(c, "nl", 8, &out), APR_EINVAL);
+    ck_assert_int_eq(rxa_claims_get_id(c, "nul", 8, &out), APR_EINVAL);
+    ck_assert_ptr_null(out);
+    json_decref(c);
+}
+END_TEST
+
 START_TEST(nonce)
 {
     setup_expect();
@@ -419,6 +448,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, times);
     tcase_add_test(tc, absurd_numbers);
     tcase_add_test(tc, get_time);
+    tcase_add_test(tc, get_id);
     tcase_add_test(tc, nonce);
     tcase_add_test(tc, at_hash);
     tcase_add_test(tc, subject);
