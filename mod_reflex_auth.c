@@ -128,6 +128,8 @@ static void rxa_register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(rxa_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
+    /* before any other fixup (mod_rewrite, mod_dir) looks at r->user */
+    ap_hook_fixups(rxa_anonymous_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     rxa_authz_register(p);
 }
 

@@ -1,7 +1,8 @@
 /* check_authn for AuthType ReflexOIDC: the signed-in user (identity.c)
  * becomes REMOTE_USER and the identity headers and variables, or the
- * request is sent to sign in; and the scrubbing of every incoming
- * X-Reflex-* header, so that only the module speaks with that voice. */
+ * request is sent to sign in (or, under ReflexAuthOptional, served
+ * anonymously); and the scrubbing of every incoming X-Reflex-* header, so
+ * that only the module speaks with that voice. */
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -163,6 +164,54 @@ static int unauthenticated(request_rec *r, const rxa_srv_conf_t *sc)
     return DONE;
 }
 
+/* Whether R may be served with nobody signed in: ReflexAuthOptional On,
+ * and no Require reflex-* line asked for a user (authz.c notes that in the
+ * pass httpd makes before authentication). */
+static int anonymous_allowed(request_rec *r)
+{
+    const rxa_request_state_t *st = ap_get_module_config(r->request_config,
+                                                         &reflex_auth_module);
+
+    return rxa_dir_conf(r)->optional == 1 && !(st && st->needs_user);
+}
+
+/* After check_authn says OK, httpd needs a user (none is a 500), and
+ * Require valid-user grants any: the empty name stands in for nobody
+ * until the fixups (rxa_anonymous_fixups). No identity headers or
+ * variables: the incoming ones were scrubbed at post_read_request. */
+static int anonymous(request_rec *r)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00270: nobody signed "
+                  "in; served anonymously (ReflexAuthOptional)");
+    r->user = apr_pstrdup(r->pool, "");
+    return OK;
+}
+
+/* The handler, CGI's REMOTE_USER, mod_proxy and the access log see no user
+ * on an anonymous request. A signed-in user's name is never empty
+ * (check_authn refuses one), and a subrequest or internal redirect that
+ * copied its parent's empty name is anonymous too. */
+int rxa_anonymous_fixups(request_rec *r)
+{
+    const char *type;
+
+    if (r->user && !*r->user && (type = ap_auth_type(r))
+        && !strcasecmp(type, RXA_AUTH_TYPE))
+        r->user = NULL;
+    return DECLINED;
+}
+
+static int provider_unavailable(request_rec *r, const char *why)
+{
+    const char *id = rxa_error_id(r);
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00021: [error id %s] "
+                  "no identity provider can be used: %s", id, why);
+    return rxa_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Sign-in is unavailable",
+                          "The identity provider cannot be reached right "
+                          "now. Please try again in a moment.", id);
+}
+
 /* A protected page needs only to know that the browser reached it over
  * https (plain http only on loopback names), not its whole origin: a TLS connection from a peer
  * that is not a trusted proxy is https whatever its Host says, and skips
@@ -184,7 +233,7 @@ int rxa_check_authn(request_rec *r)
     const char *claim, *user;
     rxa_srv_conf_t *sc;
     rxa_identity_t *who;
-    int status;
+    int status, up;
 
     if (!type || strcasecmp(type, RXA_AUTH_TYPE))
         return DECLINED;
@@ -204,19 +253,15 @@ int rxa_check_authn(request_rec *r)
     }
     if ((status = protected_request_secure(r, sc)) != OK)
         return status;
-    if (!provider_available(r, sc, &why)) {
-        id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "RXA00021: [error id %s] "
-                      "no identity provider can be used: %s", id, why);
-        return rxa_page_error(r, HTTP_SERVICE_UNAVAILABLE,
-                              "Sign-in is unavailable",
-                              "The identity provider cannot be reached right "
-                              "now. Please try again in a moment.", id);
-    }
+    /* Public pages stay up while the IdP is down: without cookies, or
+     * with cookies that do not open, an optional request needs no IdP. */
+    up = provider_available(r, sc, &why);
+    if (!up && !anonymous_allowed(r))
+        return provider_unavailable(r, why);
     if ((status = rxa_identify(r, sc, &who)) != OK)
-        return status;
+        return up ? status : provider_unavailable(r, why);
     if (!who)
-        return unauthenticated(r, sc);
+        return anonymous_allowed(r) ? anonymous(r) : unauthenticated(r, sc);
     claim = rxa_dir_conf(r)->remote_user_claim;
     if (!claim)
         claim = RXA_DEFAULT_REMOTE_USER_CLAIM;

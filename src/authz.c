@@ -30,6 +30,15 @@ static const char *parse_provider_line(cmd_parms *cmd, const char *line,
     return NULL;
 }
 
+/* httpd asks each Require line first with no user: a reflex-* line needs
+ * a signed-in one, which it notes so that check_authn does not serve the
+ * request anonymously under ReflexAuthOptional. */
+static authz_status needs_user(request_rec *r)
+{
+    rxa_request_state(r)->needs_user = 1;
+    return AUTHZ_DENIED_NO_USER;
+}
+
 static const rxa_identity_t *request_identity(request_rec *r)
 {
     const rxa_request_state_t *st = ap_get_module_config(r->request_config,
@@ -141,7 +150,7 @@ static authz_status claim_check(request_rec *r, const char *line,
     const json_t *v;
 
     if (!r->user)
-        return AUTHZ_DENIED_NO_USER;
+        return needs_user(r);
     if (!who)
         return deny(r, RXA_AUDIT_R_CLAIM_MISMATCH, NULL);
     claim = ap_getword_conf(r->pool, &line);
@@ -159,7 +168,7 @@ static authz_status provider_check(request_rec *r, const char *line,
     const char *name;
 
     if (!r->user)
-        return AUTHZ_DENIED_NO_USER;
+        return needs_user(r);
     if (!who)
         return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH, NULL);
     while (*(name = ap_getword_conf(r->pool, &line)))

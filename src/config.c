@@ -57,6 +57,7 @@ void *rxa_dir_conf_create(apr_pool_t *p, char *dir)
     rxa_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
 
     dc->pass_access_token = -1;
+    dc->optional = -1;
     return dc;
 }
 
@@ -68,6 +69,7 @@ void *rxa_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     RXA_MERGE_PTR(remote_user_claim);
     conf->pass_access_token = add->pass_access_token >= 0
         ? add->pass_access_token : base->pass_access_token;
+    conf->optional = add->optional >= 0 ? add->optional : base->optional;
     return conf;
 }
 
@@ -301,6 +303,12 @@ static const char *set_pass_access_token(cmd_parms *cmd, void *dcv, int on)
     return NULL;
 }
 
+static const char *set_optional(cmd_parms *cmd, void *dcv, int on)
+{
+    ((rxa_dir_conf_t *)dcv)->optional = on;
+    return NULL;
+}
+
 #define RXA_PATH_CMD(name, field, help) \
     AP_INIT_TAKE1(name, set_path, (void *)offsetof(rxa_srv_conf_t, field), \
                   RSRC_CONF, help)
@@ -372,5 +380,9 @@ const command_rec rxa_cmds[] = {
         OR_AUTHCFG,
         "On: also pass the access token to the backend as "
         "X-Reflex-Access-Token (default Off)"),
+    AP_INIT_FLAG("ReflexAuthOptional", set_optional, NULL, OR_AUTHCFG,
+        "On: a request without a usable sign-in is served anonymously (no "
+        "user, no identity headers) instead of being sent to sign in; "
+        "Require reflex-* still needs a signed-in user (default Off)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

@@ -90,6 +90,8 @@ typedef struct rxa_srv_conf {
 typedef struct rxa_dir_conf {
     const char *remote_user_claim;          /* NULL: unset ("sub") */
     int pass_access_token;                  /* -1 unset, 0 off, 1 on */
+    int optional;                           /* ReflexAuthOptional: -1 unset,
+                                             * 0 off, 1 on */
 } rxa_dir_conf_t;
 
 #define RXA_DEFAULT_REMOTE_USER_CLAIM "sub"
@@ -125,6 +127,9 @@ typedef struct rxa_request_state {
                                              * line that failed did;
                                              * RXA_AUDIT_R_NONE: none did */
     apr_array_header_t *denials;            /* rxa_denial_t, in order */
+    int needs_user;                         /* a Require reflex-* line was
+                                             * asked with nobody signed in:
+                                             * no anonymous answer */
 } rxa_request_state_t;
 
 /* One request's business with one provider: what the request path hands
@@ -174,6 +179,8 @@ void rxa_dump_config(apr_pool_t *pconf, server_rec *s);
 int rxa_check_authn(request_rec *r);
 int rxa_scrub_headers(request_rec *r);
 int rxa_note_auth_failure(request_rec *r, const char *auth_type);
+/* fixups: an anonymous request (ReflexAuthOptional) has no user again. */
+int rxa_anonymous_fixups(request_rec *r);
 
 /* request_origin.c: the browser-visible origin of R into *ORIGIN; OK, or
  * the status of the answer already made (400 for a malformed Host or
