@@ -213,13 +213,13 @@ static apr_status_t ws_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return ap_pass_brigade(f->next, bb);
     x->ended = 1;
     rest = apr_brigade_split_ex(bb, at, NULL);
-    data_drop(rest);
-    APR_BRIGADE_CONCAT(bb, rest);
-    apr_brigade_destroy(rest);
     /* a scanner still in sync: the cut is at a frame's start */
     framed = x->out.mode == RXA_WSFRAME_FRAMES;
     if (framed)
         close_frame_append(x, bb);
+    data_drop(rest);
+    APR_BRIGADE_CONCAT(bb, rest);
+    apr_brigade_destroy(rest);
     ended_log(x, why, framed);
     /* an error here would be logged by the tunnel as its own */
     ap_pass_brigade(f->next, bb);
