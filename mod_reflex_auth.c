@@ -131,6 +131,7 @@ static void rxa_register_hooks(apr_pool_t *p)
     /* before any other fixup (mod_rewrite, mod_dir) looks at r->user */
     ap_hook_fixups(rxa_anonymous_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     rxa_authz_register(p);
+    rxa_websocket_register(p);
 }
 
 AP_DECLARE_MODULE(reflex_auth) = {
