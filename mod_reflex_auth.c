@@ -129,6 +129,7 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_note_auth_failure(rxa_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
     rxa_authz_register(p);
+    rxa_websocket_register(p);
 }
 
 AP_DECLARE_MODULE(reflex_auth) = {

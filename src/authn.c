@@ -236,6 +236,7 @@ int rxa_check_authn(request_rec *r)
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = apr_pstrdup(r->pool, RXA_AUTH_TYPE);
     identity_export(r, who);
+    rxa_websocket_watch(r, sc, who);
     return OK;
 }
 

@@ -12,6 +12,7 @@
  * logout); authz.c Require reflex-*;
  * shared_cache.c the shared cache (ReflexAuthSharedCache);
  * revocation_list.c the lists of revoked sign-ins;
+ * websocket.c the end of a websocket with its sign-in;
  * auditlog.c the audit log; pages.c the built-in pages.
  */
 #ifndef MOD_REFLEX_AUTH_H
@@ -251,7 +252,8 @@ apr_status_t rxa_token_signature_verify(const rxa_req_t *rq, const char *token,
 
 /* tokens.c: each call returns APR_SUCCESS, or a status and *WHY. */
 /* POST FORM to the token endpoint with the client's authentication
- * (RFC 6749 2.3.1): the checked answer in *RESP. */
+ * (RFC 6749 2.3.1): the checked answer in *RESP; RXA_TOKEN_RESPONSE_ERROR
+ * when the IdP refused (an OAuth error answer with a 4xx status). */
 apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
                                struct rxa_token_response **resp,
                                const char **why);
@@ -275,6 +277,11 @@ json_t *rxa_userinfo_claims(const rxa_req_t *rq, const rxa_session_t *s,
 apr_status_t rxa_refresh(const rxa_req_t *rq, const rxa_session_t *old,
                          rxa_session_t **out, const char **why);
 void rxa_tokens_child_init(apr_pool_t *pchild);
+/* The live record of a sign-in: the key for SIGNIN_ID, and the expiry its
+ * latest refresh got, in epoch seconds (APR_NOTFOUND: none known). */
+const char *rxa_live_key(apr_pool_t *pool, const char *signin_id);
+apr_status_t rxa_live_get(const rxa_srv_conf_t *sc, apr_pool_t *pool,
+                          const char *key, apr_int64_t *expires_at);
 
 /* Refresh this long (seconds) before the access token expires; the
  * tab-sync script (src/pages/sync.js) gets the same value. */
@@ -283,6 +290,11 @@ void rxa_tokens_child_init(apr_pool_t *pchild);
 /* revocation_list.c: each server's sc->revocation, one list per cache. */
 int rxa_revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s);
+
+/* websocket.c: a websocket upgraded under WHO ends with its sign-in. */
+void rxa_websocket_register(apr_pool_t *p);
+void rxa_websocket_watch(request_rec *r, const rxa_srv_conf_t *sc,
+                         const rxa_identity_t *who);
 
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);

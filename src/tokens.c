@@ -17,6 +17,7 @@
 #include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_query.h"
+#include "rxa_revocation.h"
 #include "rxa_shcache.h"
 #include "rxa_singleflight.h"
 #include "rxa_token_response.h"
@@ -82,7 +83,9 @@ apr_status_t rxa_token_request(const rxa_req_t *rq, const char *form,
                             req.url, req.status,
                             rv == RXA_TOKEN_RESPONSE_ERROR ? ", error " : "",
                             rv == RXA_TOKEN_RESPONSE_ERROR ? resp->error : "");
-        return APR_EGENERAL;
+        /* an OAuth error answer is a refusal; a 5xx is the IdP's trouble */
+        return rv == RXA_TOKEN_RESPONSE_ERROR && req.status >= 400
+               && req.status < 500 ? RXA_TOKEN_RESPONSE_ERROR : APR_EGENERAL;
     }
     if (rv != APR_SUCCESS) {
         *why = apr_psprintf(r->pool, "token endpoint %s: %s", req.url, err);
@@ -475,8 +478,11 @@ static void session_copy(apr_pool_t *pool, rxa_session_t *to,
     to->granted_scopes = apr_pstrdup(pool, from->granted_scopes);
 }
 
+/* The refresh call: *S, or a status and *WHY; *REFUSED non-zero when the
+ * IdP refused the refresh token (an OAuth error answer). */
 static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
-                                 rxa_session_t *s, const char **why)
+                                 rxa_session_t *s, int *refused,
+                                 const char **why)
 {
     request_rec *r = rq->r;
     const char *form;
@@ -488,7 +494,9 @@ static apr_status_t refresh_call(const rxa_req_t *rq, const rxa_session_t *old,
     form = apr_pstrcat(r->pool, "grant_type=refresh_token&refresh_token=",
                        rxa_url_encode(r->pool, old->refresh_token), "&scope=",
                        rxa_url_encode(r->pool, old->granted_scopes), NULL);
-    if ((rv = rxa_token_request(rq, form, &resp, why)) != APR_SUCCESS)
+    rv = rxa_token_request(rq, form, &resp, why);
+    *refused = rv == RXA_TOKEN_RESPONSE_ERROR;
+    if (rv != APR_SUCCESS)
         return rv;
     return rxa_session_from_tokens(rq, resp, old, NULL, s, &claims, why);
 }
@@ -499,21 +507,88 @@ typedef struct refresh_baton {
     rxa_shcache_t *cache;           /* NULL: none */
 } refresh_baton_t;
 
-/* The call to the IdP, audited: *S or a status and *ERR. */
+/* --- the live record -------------------------------------------------------- */
+
+/* "rxa1:live:<hex SHA-256>" of a sign-in id holds the expiry (epoch
+ * seconds, decimal) of the access token its latest refresh got: what an
+ * open websocket of that sign-in, in any process or replica sharing the
+ * cache, learns a refresh from. It lives until that expiry plus the clock
+ * skew plus LIVE_MARGIN. */
+#define LIVE_KEY    "rxa1:live"
+#define LIVE_INFO   "mod_reflex_auth live\n"
+#define LIVE_MARGIN 60
+
+const char *rxa_live_key(apr_pool_t *pool, const char *signin_id)
+{
+    return token_digest(pool, LIVE_KEY,
+                        apr_pstrcat(pool, LIVE_INFO, signin_id, NULL));
+}
+
+/* Sign-in S was refreshed by this request: its new expiry for the
+ * websockets. */
+static void live_store(const rxa_req_t *rq, const rxa_session_t *s)
+{
+    request_rec *r = rq->r;
+    apr_int64_t ttl = s->expires_at + apr_time_sec(rq->sc->clock_skew)
+                      + LIVE_MARGIN - apr_time_sec(apr_time_now());
+    const char *val = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                   s->expires_at);
+    apr_status_t rv;
+
+    if (!rq->sc->cache || ttl < 1)
+        return;
+    if (ttl > 30 * 24 * 3600)
+        ttl = 30 * 24 * 3600;
+    rv = rxa_shcache_set(rq->sc->cache, rxa_live_key(r->pool, s->sid), val,
+                         strlen(val), (apr_uint32_t)ttl);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "RXA00285: provider %s: "
+                      "the refresh is not in the shared cache: open "
+                      "websockets of this sign-in end at the old expiry",
+                      rq->p->name);
+}
+
+apr_status_t rxa_live_get(const rxa_srv_conf_t *sc, apr_pool_t *pool,
+                          const char *key, apr_int64_t *expires_at)
+{
+    char *val, *end;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!sc->cache)
+        return APR_NOTFOUND;
+    if ((rv = rxa_shcache_get(sc->cache, pool, key, &val, &len))
+        != APR_SUCCESS)
+        return rv;
+    *expires_at = apr_strtoi64(val, &end, 10);
+    return len && !*end && *expires_at > 0 ? APR_SUCCESS : APR_EINVAL;
+}
+
+/* The call to the IdP, audited: *S or a status and *ERR. A success is
+ * written to the live record; a refusal ends the sign-in everywhere (the
+ * IdP will not renew it: its other cookies and sockets must not go on). */
 static apr_status_t refresh_at_idp(const refresh_baton_t *b, apr_pool_t *pool,
                                    rxa_session_t **s, const char **err)
 {
     const char *why = NULL;
-    apr_status_t rv;
+    int refused = 0;
+    apr_status_t rv, rv2;
 
     *s = apr_pcalloc(pool, sizeof(**s));
-    rv = refresh_call(b->rq, b->old, *s, &why);
+    rv = refresh_call(b->rq, b->old, *s, &refused, &why);
     ap_log_rerror(APLOG_MARK, rv ? APLOG_INFO : APLOG_DEBUG, rv, b->rq->r,
                   "RXA00090: provider %s: token refresh %s%s", b->rq->p->name,
                   rv ? "failed: " : "done", rv ? why : "");
     rxa_audit(b->rq->r, RXA_AUDIT_TOKEN_REFRESH, rv ? RXA_AUDIT_FAILURE
               : RXA_AUDIT_SUCCESS, rv ? RXA_AUDIT_R_REFRESH_FAILED
               : RXA_AUDIT_R_NONE, b->rq->p->name, NULL, NULL);
+    if (rv == APR_SUCCESS)
+        live_store(b->rq, *s);
+    else if (refused && (rv2 = rxa_revoke_signin(b->rq->sc->revocation,
+                                                 b->old->sid)) != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv2, b->rq->r, "RXA00286: "
+                      "provider %s: the refused sign-in could not be put on "
+                      "the revocation list", b->rq->p->name);
     if (rv != APR_SUCCESS)
         *err = why;
     return rv;

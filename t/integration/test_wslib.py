@@ -1,5 +1,7 @@
 """wslib's echo server and client against each other, no httpd."""
 
+import time
+
 import pytest
 
 import wslib
@@ -60,3 +62,13 @@ def test_a_refusing_server_keeps_the_connection_alive():
         (conn,) = srv.wait_connections(1)
         assert conn.wait_ended(5)
         assert conn.request_line == "GET /again HTTP/1.1"
+
+
+def test_a_later_frame_comes_on_its_own():
+    with wslib.EchoServer() as srv:
+        with wslib.Client.connect(srv.port) as c:
+            sent = time.monotonic()
+            c.send_text("later:300:pushed")
+            frame = c.recv()
+            assert frame.key() == (True, TEXT, b"pushed")
+            assert frame.at - sent >= 0.29

@@ -3,7 +3,9 @@
 - EchoServer: a threaded websocket backend on a free loopback port. It
   answers the handshake (or a chosen refusal status), echoes text, binary
   and continuation frames as they come (same FIN and opcode), answers a
-  ping with a pong and a close with a close, and records per connection
+  ping with a pong and a close with a close; a text frame
+  "later:MS:TEXT" is not echoed: TEXT comes back on its own MS
+  milliseconds later (a backend that speaks first). It records per connection
   (ServerConnection): the request line and headers, every frame it
   received, the monotonic time its side saw EOF or a close frame, and the
   close code and reason it received.
@@ -167,21 +169,35 @@ class _Handler(socketserver.StreamRequestHandler):
                           % accept_key(conn.headers.get("sec-websocket-key", "")))
                          .encode())
         self.wfile.flush()
+        self.write_lock = threading.Lock()
         while True:
             frame = read_frame(self.rfile)
             conn.frames.append(frame)
             if frame.opcode == CLOSE:
                 conn.close_code = frame.close_code()
                 conn._end()
-                self.wfile.write(encode_frame(CLOSE, frame.payload[:2], mask=False))
-                self.wfile.flush()
+                self._write(encode_frame(CLOSE, frame.payload[:2], mask=False))
                 return
             if frame.opcode == PING:
-                self.wfile.write(encode_frame(PONG, frame.payload, mask=False))
+                self._write(encode_frame(PONG, frame.payload, mask=False))
+            elif frame.opcode == TEXT and frame.fin and frame.payload.startswith(b"later:"):
+                _, ms, text = frame.payload.split(b":", 2)
+                threading.Timer(int(ms) / 1000.0, self._write_quietly,
+                                (encode_frame(TEXT, text, mask=False),)).start()
             elif frame.opcode != PONG:
-                self.wfile.write(encode_frame(frame.opcode, frame.payload,
-                                              fin=frame.fin, mask=False))
+                self._write(encode_frame(frame.opcode, frame.payload,
+                                         fin=frame.fin, mask=False))
+
+    def _write(self, data):
+        with self.write_lock:
+            self.wfile.write(data)
             self.wfile.flush()
+
+    def _write_quietly(self, data):
+        try:
+            self._write(data)
+        except (OSError, ValueError):
+            pass
 
 
 class _Server(socketserver.ThreadingTCPServer):
