@@ -615,11 +615,12 @@ def callgrind_fn_costs(path, inclusive):
     return out
 
 
-def callgrind_run(httpd, outdir, drive, https=False):
+def callgrind_run(httpd, outdir, drive, https=False, valgrind_args=()):
     """Run httpd -X (plain http; also its TLS vhost with https=True) under
     callgrind, call drive() once it
     answers (GET /u/small.txt: 200), stop it; returns (total Ir, dump path):
-    the whole process from exec to exit. callgrind_control cannot be used:
+    the whole process from exec to exit (valgrind_args: more callgrind
+    options, e.g. --toggle-collect=FUNCTION to count only inside it). callgrind_control cannot be used:
     httpd drops to www-data after valgrind made its vgdb FIFOs as root."""
     httpd.https = https
     conf = httpd.write_config(path=httpd.root / "callgrind.conf")
@@ -635,7 +636,7 @@ def callgrind_run(httpd, outdir, drive, https=False):
     proc = subprocess.Popen(
         ["nice", "-n", "10", "valgrind", "--tool=callgrind",
          f"--callgrind-out-file={dump}", "--dump-instr=no", "--vgdb=no",
-         APACHE2, "-f", str(conf), "-X"],
+         *valgrind_args, APACHE2, "-f", str(conf), "-X"],
         stdin=subprocess.DEVNULL, stdout=open(rundir / "valgrind.out", "w"),
         stderr=subprocess.STDOUT, env=httpd.process_env(), cwd=httpd.root,
         start_new_session=True)
