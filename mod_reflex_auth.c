@@ -81,6 +81,7 @@ static void rxa_child_init(apr_pool_t *pchild, server_rec *s)
     rxa_tokens_child_init(pchild);
     rxa_identity_child_init(pchild, s);
     rxa_backchannel_child_init(pchild);
+    rxa_bearer_child_init(pchild, s);
     /* Retries and periodic refreshes of the issuers happen in a thread of
      * their own, so no request waits for a provider that is slow or down. */
     for (v = s; v; v = v->next) {
@@ -101,6 +102,7 @@ static void rxa_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(rxa_shared_cache_pre_config, NULL, NULL,
                        APR_HOOK_MIDDLE);
     ap_hook_check_config(rxa_providers_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(rxa_bearer_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(rxa_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rxa_providers_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);

@@ -6,7 +6,8 @@
  * this order:
  *   time        RFC 3339 UTC with milliseconds, "2024-05-01T12:34:56.789Z"
  *   event       login_started | login_completed | logout | token_refresh |
- *               session_expired | access_denied | backchannel_logout
+ *               session_expired | access_denied | backchannel_logout |
+ *               bearer_refused
  *   outcome     "success" | "failure"
  *   reason      one of the RXA_AUDIT_REASONS names below, or null
  *   provider, sub, client, request_id    strings, or null when unknown
@@ -44,6 +45,7 @@ typedef enum {
     RXA_AUDIT_SESSION_EXPIRED,    /* cookies no longer make a session */
     RXA_AUDIT_ACCESS_DENIED,      /* Require reflex-* failed: 403 */
     RXA_AUDIT_BACKCHANNEL_LOGOUT, /* an IdP's logout token: sign-ins ended */
+    RXA_AUDIT_BEARER_REFUSED,     /* a request's bearer token: 400 or 401 */
     RXA_AUDIT_NEVENTS
 } rxa_audit_event_e;
 
@@ -78,6 +80,12 @@ typedef enum {
  *                         of a form with one logout_token
  *   logout_token_invalid  its signature or a claims rule failed
  *   logout_token_replayed its jti was seen before
+ *   bearer_malformed      an Authorization header that is malformed or
+ *                         repeated, or a token that is no JWT
+ *   bearer_signature_invalid  no key of the issuer verifies it
+ *   bearer_expired        its exp has passed
+ *   bearer_claims_invalid another claims rule failed (aud, typ, ...)
+ *   insufficient_scope    Require reflex-scope failed
  *   internal_error        anything else on our side */
 #define RXA_AUDIT_REASONS(X)                                \
     X(NONE, NULL)                                           \
@@ -104,6 +112,11 @@ typedef enum {
     X(INVALID_REQUEST, "invalid_request")                   \
     X(LOGOUT_TOKEN_INVALID, "logout_token_invalid")         \
     X(LOGOUT_TOKEN_REPLAYED, "logout_token_replayed")       \
+    X(BEARER_MALFORMED, "bearer_malformed")                 \
+    X(BEARER_SIGNATURE_INVALID, "bearer_signature_invalid") \
+    X(BEARER_EXPIRED, "bearer_expired")                     \
+    X(BEARER_CLAIMS_INVALID, "bearer_claims_invalid")       \
+    X(INSUFFICIENT_SCOPE, "insufficient_scope")             \
     X(INTERNAL_ERROR, "internal_error")
 
 #define RXA_AUDIT_REASON_ENUM_(id, name) RXA_AUDIT_R_##id,
@@ -130,6 +143,10 @@ typedef enum {
                                  an application's secrets) */
     RXA_AUDIT_F_REQUIRE,      /* "require": what the failed Require asked
                                  for ("reflex-claim groups") */
+    RXA_AUDIT_F_CLIENT_ID,    /* "client_id": the OAuth client a bearer
+                                 token names */
+    RXA_AUDIT_F_CHECK,        /* "check": the bearer token check that
+                                 failed ("aud", "exp", "signature") */
     RXA_AUDIT_NFIELDS
 } rxa_audit_field_e;
 

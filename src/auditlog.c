@@ -50,31 +50,37 @@ int rxa_audit_open_logs(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-void rxa_audit(request_rec *r, rxa_audit_event_e event,
-               rxa_audit_outcome_e outcome, rxa_audit_reason_e reason,
-               const char *provider, const char *sub, const char *error_id)
+void rxa_audit_event(request_rec *r, rxa_audit_event_t *ev)
 {
     const rxa_srv_conf_t *sc = rxa_srv_conf(r->server);
-    rxa_audit_event_t ev;
     apr_status_t rv;
 
     if (!sc->audit_file)
         return;
+    ev->client = r->useragent_ip;
+    ev->request_id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+    if (!ev->request_id)
+        ev->request_id = r->log_id;
+    ev->field[RXA_AUDIT_F_PATH] = r->parsed_uri.path;
+    if (r->user && ev->event != RXA_AUDIT_LOGOUT)
+        ev->field[RXA_AUDIT_F_USER] = r->user;
+    if ((rv = rxa_audit_write(r->pool, sc->audit_file, ev)) != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, "RXA00102: writing "
+                      "the audit log failed");
+}
+
+void rxa_audit(request_rec *r, rxa_audit_event_e event,
+               rxa_audit_outcome_e outcome, rxa_audit_reason_e reason,
+               const char *provider, const char *sub, const char *error_id)
+{
+    rxa_audit_event_t ev;
+
     memset(&ev, 0, sizeof(ev));
     ev.event = event;
     ev.outcome = outcome;
     ev.reason = reason;
     ev.provider = provider;
     ev.sub = sub;
-    ev.client = r->useragent_ip;
-    ev.request_id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
-    if (!ev.request_id)
-        ev.request_id = r->log_id;
     ev.field[RXA_AUDIT_F_ERROR_ID] = error_id;
-    ev.field[RXA_AUDIT_F_PATH] = r->parsed_uri.path;
-    if (r->user && event != RXA_AUDIT_LOGOUT)
-        ev.field[RXA_AUDIT_F_USER] = r->user;
-    if ((rv = rxa_audit_write(r->pool, sc->audit_file, &ev)) != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, "RXA00102: writing "
-                      "the audit log failed");
+    rxa_audit_event(r, &ev);
 }

@@ -10,6 +10,7 @@
 #include <http_request.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_bearer.h"
 #include "rxa_forwarded.h"
 #include "rxa_issuer.h"
 #include "rxa_json.h"
@@ -72,7 +73,8 @@ const char *const *rxa_identity_exports(apr_pool_t *pool,
     for (i = 0; i < EXPORT_N; i++)
         v[i] = export_map[i].claim
             ? claim_text(pool, json_object_get(who->claims, export_map[i].claim))
-            : header_safe(pool, who->session->granted_scopes);
+            : who->session ? header_safe(pool, who->session->granted_scopes)
+            : NULL;
     return v;
 }
 
@@ -94,9 +96,19 @@ static void identity_export(request_rec *r, const rxa_identity_t *who)
             apr_table_setn(r->subprocess_env, export_map[i].env, v[i]);
         }
     }
-    if (rxa_dir_conf(r)->pass_access_token == 1)
+    if (who->session && rxa_dir_conf(r)->pass_access_token == 1)
         put(r->headers_in, "X-Reflex-Access-Token",
             header_safe(r->pool, who->session->access_token));
+    if (who->bearer) {
+        const char *scopes = rxa_words_join(r->pool, who->bearer->scopes, " ");
+        put(r->headers_in, "X-Reflex-Token-Scopes", scopes);
+        apr_table_setn(r->subprocess_env, "REFLEX_TOKEN_SCOPES", scopes);
+        if (who->bearer->client_id) {
+            const char *client = header_safe(r->pool, who->bearer->client_id);
+            put(r->headers_in, "X-Reflex-Client-Id", client);
+            apr_table_setn(r->subprocess_env, "REFLEX_CLIENT_ID", client);
+        }
+    }
     put(r->headers_in, "X-Reflex-Provider", who->provider->name);
     apr_table_setn(r->subprocess_env, "REFLEX_PROVIDER", who->provider->name);
 }
@@ -227,10 +239,47 @@ static int protected_request_secure(request_rec *r, const rxa_srv_conf_t *sc)
     return rxa_request_origin(r, sc, &origin);
 }
 
+/* WHO becomes R's user: REMOTE_USER from ReflexAuthRemoteUserClaim, the
+ * identity headers and variables; a cookie sign-in's websocket ends with
+ * it (a bearer token has no sign-in to end). */
+static int identity_accept(request_rec *r, const rxa_srv_conf_t *sc,
+                           rxa_identity_t *who)
+{
+    const char *claim = rxa_dir_conf(r)->remote_user_claim, *user, *id;
+
+    if (!claim)
+        claim = RXA_DEFAULT_REMOTE_USER_CLAIM;
+    if (who->exported && !strcmp(claim, export_map[EXPORT_SUB].claim))
+        user = who->exported[EXPORT_SUB];
+    else
+        user = claim_text(r->pool, json_object_get(who->claims, claim));
+    if ((!user || !*user) && who->bearer) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "RXA00320: bearer token "
+                      "refused: it has no claim %s for REMOTE_USER", claim);
+        return rxa_bearer_answer(r, HTTP_UNAUTHORIZED, "invalid_token",
+                                 "The access token does not name a user",
+                                 NULL);
+    }
+    if (!user || !*user) {
+        id = rxa_error_id(r);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "
+                      "%s] the signed-in user has no claim %s for "
+                      "REMOTE_USER", id, claim);
+        return rxa_page_error(r, HTTP_FORBIDDEN, "Forbidden", "Your account "
+                              "lacks what this site needs to know who you "
+                              "are.", id);
+    }
+    r->user = apr_pstrdup(r->pool, user);
+    r->ap_auth_type = apr_pstrdup(r->pool, RXA_AUTH_TYPE);
+    identity_export(r, who);
+    if (who->session)
+        rxa_websocket_watch(r, sc, who);
+    return OK;
+}
+
 int rxa_check_authn(request_rec *r)
 {
     const char *type = ap_auth_type(r), *why = NULL, *id;
-    const char *claim, *user;
     rxa_srv_conf_t *sc;
     rxa_identity_t *who;
     int status, up;
@@ -253,6 +302,13 @@ int rxa_check_authn(request_rec *r)
     }
     if ((status = protected_request_secure(r, sc)) != OK)
         return status;
+    /* a bearer token alone decides; no cookie is read or cleared */
+    if ((status = rxa_bearer_authn(r, sc, &who)) != DECLINED) {
+        if (status != OK)
+            return status;
+        rxa_request_state(r)->who = who;
+        return identity_accept(r, sc, who);
+    }
     /* Public pages stay up while the IdP is down: without cookies, or
      * with cookies that do not open, an optional request needs no IdP. */
     up = provider_available(r, sc, &why);
@@ -262,27 +318,7 @@ int rxa_check_authn(request_rec *r)
         return up ? status : provider_unavailable(r, why);
     if (!who)
         return anonymous_allowed(r) ? anonymous(r) : unauthenticated(r, sc);
-    claim = rxa_dir_conf(r)->remote_user_claim;
-    if (!claim)
-        claim = RXA_DEFAULT_REMOTE_USER_CLAIM;
-    if (who->exported && !strcmp(claim, export_map[EXPORT_SUB].claim))
-        user = who->exported[EXPORT_SUB];
-    else
-        user = claim_text(r->pool, json_object_get(who->claims, claim));
-    if (!user || !*user) {
-        id = rxa_error_id(r);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "RXA00063: [error id "
-                      "%s] the signed-in user has no claim %s for "
-                      "REMOTE_USER", id, claim);
-        return rxa_page_error(r, HTTP_FORBIDDEN, "Forbidden", "Your account "
-                              "lacks what this site needs to know who you "
-                              "are.", id);
-    }
-    r->user = apr_pstrdup(r->pool, user);
-    r->ap_auth_type = apr_pstrdup(r->pool, RXA_AUTH_TYPE);
-    identity_export(r, who);
-    rxa_websocket_watch(r, sc, who);
-    return OK;
+    return identity_accept(r, sc, who);
 }
 
 /* httpd asks the module of the AuthType to note a failed authorization;

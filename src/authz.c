@@ -1,6 +1,8 @@
-/* Authorization: Require reflex-claim CLAIM VALUE ... and
- * Require reflex-provider NAME ... An authenticated user who fails gets the
- * forbidden page with 403. */
+/* Authorization: Require reflex-claim CLAIM VALUE ...,
+ * Require reflex-provider NAME ... and Require reflex-scope SCOPE ... An
+ * authenticated user who fails gets the forbidden page with 403; a bearer
+ * token's request gets 403 with a Bearer challenge, error
+ * "insufficient_scope" (RFC 6750 3.1). */
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_protocol.h>
@@ -8,6 +10,8 @@
 #include <mod_auth.h>
 
 #include "mod_reflex_auth.h"
+#include "rxa_bearer.h"
+#include "rxa_util.h"
 
 static const char *parse_claim_line(cmd_parms *cmd, const char *line,
                                     const void **parsed)
@@ -20,14 +24,24 @@ static const char *parse_claim_line(cmd_parms *cmd, const char *line,
     return NULL;
 }
 
+/* Whether LINE holds a word. */
+static int has_word(cmd_parms *cmd, const char *line)
+{
+    return *ap_getword_conf(cmd->temp_pool, &line) != '\0';
+}
+
 static const char *parse_provider_line(cmd_parms *cmd, const char *line,
                                        const void **parsed)
 {
-    const char *w = line;
+    return has_word(cmd, line) ? NULL
+        : "RXA00081: Require reflex-provider needs at least one name";
+}
 
-    if (!*ap_getword_conf(cmd->temp_pool, &w))
-        return "RXA00081: Require reflex-provider needs at least one name";
-    return NULL;
+static const char *parse_scope_line(cmd_parms *cmd, const char *line,
+                                    const void **parsed)
+{
+    return has_word(cmd, line) ? NULL
+        : "RXA00321: Require reflex-scope needs at least one scope";
 }
 
 /* httpd asks each Require line first with no user: a reflex-* line needs
@@ -43,7 +57,8 @@ static const rxa_identity_t *request_identity(request_rec *r)
 {
     const rxa_request_state_t *st = ap_get_module_config(r->request_config,
                                                          &reflex_auth_module);
-    return st && st->who && st->who->session ? st->who : NULL;
+    return st && st->who && (st->who->session || st->who->bearer)
+        ? st->who : NULL;
 }
 
 /* A failing line is not yet the request's answer: under <RequireAny>
@@ -109,6 +124,10 @@ static int deny_log_transaction(request_rec *r)
         if (d->reason == RXA_AUDIT_R_CLAIM_MISMATCH)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, denied, "RXA00082: "
                           "access denied: claim %s does not match",
+                          ap_escape_logitem(denied->pool, d->what));
+        else if (d->reason == RXA_AUDIT_R_INSUFFICIENT_SCOPE)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, denied, "RXA00322: "
+                          "access denied: none of the scopes %s granted",
                           ap_escape_logitem(denied->pool, d->what));
         else
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, denied, "RXA00083: "
@@ -177,9 +196,71 @@ static authz_status provider_check(request_rec *r, const char *line,
     return deny(r, RXA_AUDIT_R_PROVIDER_MISMATCH, who->provider->name);
 }
 
+/* Whether WHO holds SCOPE: a bearer token's scopes, or the scopes
+ * granted to a cookie sign-in. */
+static int scope_held(apr_pool_t *pool, const rxa_identity_t *who,
+                      const char *scope)
+{
+    apr_array_header_t *granted;
+
+    if (who->bearer)
+        return rxa_words_contain(who->bearer->scopes, scope);
+    granted = apr_array_make(pool, 8, sizeof(char *));
+    if (who->session->granted_scopes)
+        rxa_words_merge(pool, granted, who->session->granted_scopes);
+    return rxa_words_contain(granted, scope);
+}
+
+static authz_status scope_check(request_rec *r, const char *line,
+                                const void *parsed)
+{
+    const rxa_identity_t *who = request_identity(r);
+    apr_array_header_t *wanted;
+    const char *scope;
+
+    if (!r->user)
+        return needs_user(r);
+    if (!who)
+        return deny(r, RXA_AUDIT_R_INSUFFICIENT_SCOPE, NULL);
+    wanted = apr_array_make(r->pool, 2, sizeof(char *));
+    while (*(scope = ap_getword_conf(r->pool, &line))) {
+        if (scope_held(r->pool, who, scope))
+            return AUTHZ_GRANTED;
+        APR_ARRAY_PUSH(wanted, const char *) = scope;
+    }
+    return deny(r, RXA_AUDIT_R_INSUFFICIENT_SCOPE,
+                rxa_words_join(r->pool, wanted, " "));
+}
+
+/* The error document of a denied bearer request (R is the internal
+ * redirect to the forbidden path): 403 with the Bearer challenge, naming
+ * the scopes a failed reflex-scope line asked for. DECLINED for anything
+ * else: the forbidden page. */
+int rxa_authz_bearer_forbidden(request_rec *r)
+{
+    const rxa_request_state_t *st = r->prev
+        ? ap_get_module_config(r->prev->request_config, &reflex_auth_module)
+        : NULL;
+    const char *scope = NULL;
+    int i;
+
+    if (!st || !st->who || !st->who->bearer || st->denied == RXA_AUDIT_R_NONE)
+        return DECLINED;
+    for (i = 0; st->denials && i < st->denials->nelts; i++) {
+        const rxa_denial_t *d = &APR_ARRAY_IDX(st->denials, i, rxa_denial_t);
+        if (d->reason == RXA_AUDIT_R_INSUFFICIENT_SCOPE)
+            scope = scope ? apr_pstrcat(r->pool, scope, " ", d->what, NULL)
+                          : d->what;
+    }
+    return rxa_bearer_answer(r, HTTP_FORBIDDEN, "insufficient_scope",
+                             "The access token does not grant this request",
+                             scope);
+}
+
 static const authz_provider claim_provider = { claim_check, parse_claim_line };
 static const authz_provider provider_provider = { provider_check,
                                                   parse_provider_line };
+static const authz_provider scope_provider = { scope_check, parse_scope_line };
 
 void rxa_authz_register(apr_pool_t *p)
 {
@@ -188,6 +269,9 @@ void rxa_authz_register(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "reflex-provider",
                               AUTHZ_PROVIDER_VERSION, &provider_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "reflex-scope",
+                              AUTHZ_PROVIDER_VERSION, &scope_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_log_transaction(deny_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -143,18 +143,13 @@ static apr_status_t verify_token(request_rec *r, const rxa_srv_conf_t *sc,
     for (i = 0; i < sc->providers->nelts; i++) {
         const rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i,
                                                 const rxa_provider_t *);
-        const rxa_issuer_snap_t *snap = p->iss
-            ? rxa_issuer_get(p->iss, now, r->pool) : NULL;
+        const rxa_issuer_snap_t *snap = rxa_issuer_snap_for(r, p, iss, now,
+                                                            &unavailable);
         rxa_logout_expect_t expect;
         rxa_req_t rq;
         rxa_jws_t *jws;
 
-        if (!snap) {
-            if (rxa_issuer_matches(p->issuer, iss))
-                unavailable = p;
-            continue;
-        }
-        if (strcmp(snap->md->issuer, iss))
+        if (!snap)
             continue;
         rq.r = r;
         rq.sc = sc;

@@ -58,6 +58,7 @@ void *rxa_dir_conf_create(apr_pool_t *p, char *dir)
 
     dc->pass_access_token = -1;
     dc->optional = -1;
+    dc->bearer = -1;
     return dc;
 }
 
@@ -70,6 +71,8 @@ void *rxa_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     conf->pass_access_token = add->pass_access_token >= 0
         ? add->pass_access_token : base->pass_access_token;
     conf->optional = add->optional >= 0 ? add->optional : base->optional;
+    conf->bearer = add->bearer >= 0 ? add->bearer : base->bearer;
+    RXA_MERGE_PTR(bearer_audiences);
     return conf;
 }
 
@@ -309,6 +312,39 @@ static const char *set_optional(cmd_parms *cmd, void *dcv, int on)
     return NULL;
 }
 
+static const char *set_bearer(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    rxa_dir_conf_t *dc = dcv;
+
+    if (!strcasecmp(arg, "Off"))
+        dc->bearer = RXA_BEARER_OFF;
+    else if (!strcasecmp(arg, "On"))
+        dc->bearer = RXA_BEARER_ON;
+    else if (!strcasecmp(arg, "Only"))
+        dc->bearer = RXA_BEARER_ONLY;
+    else
+        return "RXA00310: ReflexAuthBearer takes Off, On or Only";
+    return NULL;
+}
+
+/* Each line replaces the list of an enclosing section (no adding up). */
+static const char *add_bearer_audience(cmd_parms *cmd, void *dcv,
+                                       int argc, char *const argv[])
+{
+    rxa_dir_conf_t *dc = dcv;
+    int i;
+
+    if (argc < 1)
+        return "RXA00311: ReflexAuthBearerAudience needs at least one value";
+    dc->bearer_audiences = apr_array_make(cmd->pool, argc, sizeof(char *));
+    for (i = 0; i < argc; i++) {
+        if (!*argv[i])
+            return "RXA00323: ReflexAuthBearerAudience takes no empty value";
+        APR_ARRAY_PUSH(dc->bearer_audiences, const char *) = argv[i];
+    }
+    return NULL;
+}
+
 #define RXA_PATH_CMD(name, field, help) \
     AP_INIT_TAKE1(name, set_path, (void *)offsetof(rxa_srv_conf_t, field), \
                   RSRC_CONF, help)
@@ -384,5 +420,14 @@ const command_rec rxa_cmds[] = {
         "On: a request without a usable sign-in is served anonymously (no "
         "user, no identity headers) instead of being sent to sign in; "
         "Require reflex-* still needs a signed-in user (default Off)"),
+    AP_INIT_TAKE1("ReflexAuthBearer", set_bearer, NULL, OR_AUTHCFG,
+        "Off|On|Only: On, a request with Authorization: Bearer is "
+        "authenticated by that JWT access token alone (cookies ignored), one "
+        "without as usual; Only, a request without a valid bearer token gets "
+        "401, never a sign-in (default Off)"),
+    AP_INIT_TAKE_ARGV("ReflexAuthBearerAudience", add_bearer_audience, NULL,
+        OR_AUTHCFG,
+        "VALUE ...: a bearer token's aud must hold one of them; required "
+        "where ReflexAuthBearer is On or Only"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };

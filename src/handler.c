@@ -457,8 +457,11 @@ int rxa_quick_handler(request_rec *r, int lookup)
         return DECLINED;
     if ((status = rxa_request_origin(r, sc, &origin)) != OK)
         return status;
-    if (!strcmp(path, sc->forbidden_path))
+    if (!strcmp(path, sc->forbidden_path)) {
+        if ((status = rxa_authz_bearer_forbidden(r)) != DECLINED)
+            return status;
         return rxa_page_forbidden(r, sc);
+    }
     if (!strcmp(path, sc->sync_path))
         return handle_sync(r, sc, origin);
     if (r->method_number != M_GET)

@@ -11,6 +11,7 @@
 #include "rxa_issuer.h"
 #include "rxa_json.h"
 #include "rxa_jws.h"
+#include "rxa_metadata.h"
 
 /* The claims of an ID token this module sealed in a cookie itself (so it
  * was verified when stored): read without checking its signature or
@@ -34,6 +35,22 @@ json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token)
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token)
 {
     return rxa_json_get_str(rxa_id_token_claims(pool, id_token), "sub");
+}
+
+const rxa_issuer_snap_t *rxa_issuer_snap_for(request_rec *r,
+                                             const rxa_provider_t *p,
+                                             const char *iss, apr_time_t now,
+                                             const rxa_provider_t **unavailable)
+{
+    const rxa_issuer_snap_t *snap = p->iss ? rxa_issuer_get(p->iss, now,
+                                                            r->pool) : NULL;
+
+    if (!snap) {
+        if (rxa_issuer_matches(p->issuer, iss))
+            *unavailable = p;
+        return NULL;
+    }
+    return strcmp(snap->md->issuer, iss) ? NULL : snap;
 }
 
 /* The signature with the issuer's keys and allowed algs; an unknown kid

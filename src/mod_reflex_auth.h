@@ -7,7 +7,8 @@
  * authn.c the check_authn hook; identity.c who a request is (the trust
  * decisions and the caches around them), from session_cookies.c (the
  * session's cookies), tokens.c (token endpoint, refresh, userinfo) and
- * id_token.c (ID token verification); login_cookies.c the login state;
+ * id_token.c (ID token verification); bearer_auth.c bearer tokens for
+ * APIs; login_cookies.c the login state;
  * handler.c the module's own endpoints (backchannel.c back-channel
  * logout); authz.c Require reflex-*;
  * shared_cache.c the shared cache (ReflexAuthSharedCache);
@@ -93,7 +94,14 @@ typedef struct rxa_dir_conf {
     int pass_access_token;                  /* -1 unset, 0 off, 1 on */
     int optional;                           /* ReflexAuthOptional: -1 unset,
                                              * 0 off, 1 on */
+    int bearer;                             /* ReflexAuthBearer: -1 unset,
+                                             * else RXA_BEARER_OFF/ON/ONLY */
+    apr_array_header_t *bearer_audiences;   /* const char *; NULL: unset */
 } rxa_dir_conf_t;
+
+#define RXA_BEARER_OFF  0
+#define RXA_BEARER_ON   1                   /* a bearer token if sent */
+#define RXA_BEARER_ONLY 2                   /* a bearer token or 401 */
 
 #define RXA_DEFAULT_REMOTE_USER_CLAIM "sub"
 
@@ -111,6 +119,9 @@ typedef struct rxa_identity {
                                              * NULL: none */
     int cookies_set;                        /* this answer already sets the
                                              * session's cookies (refreshed) */
+    const struct rxa_bearer_claims *bearer; /* a bearer token's identity
+                                             * (no session); NULL: a
+                                             * cookie sign-in */
 } rxa_identity_t;
 
 /* A Require reflex-* line that failed: the claim it asked for or the
@@ -248,6 +259,12 @@ apr_status_t rxa_id_token_verify(const rxa_req_t *rq, const char *id_token,
  * cookie, without a second check; NULL when it does not decode. */
 json_t *rxa_id_token_claims(apr_pool_t *pool, const char *id_token);
 const char *rxa_id_token_sub(apr_pool_t *pool, const char *id_token);
+/* P's issuer snapshot when its issuer is ISS (a token's iss), else NULL;
+ * *UNAVAILABLE becomes P when its issuer may be ISS but cannot be used
+ * now. */
+const struct rxa_issuer_snap *rxa_issuer_snap_for(
+    request_rec *r, const rxa_provider_t *p, const char *iss, apr_time_t now,
+    const rxa_provider_t **unavailable);
 /* TOKEN's signature checked with the keys and allowed algs of RQ's issuer
  * (RQ->snap), the key set refreshed once for an unknown kid: APR_SUCCESS
  * and *JWS, or the status and a tagged *ERR; *SNAP is the snapshot whose
@@ -303,8 +320,26 @@ void rxa_websocket_register(apr_pool_t *p);
 void rxa_websocket_watch(request_rec *r, const rxa_srv_conf_t *sc,
                          const rxa_identity_t *who);
 
+/* bearer_auth.c: ReflexAuthBearer. */
+void rxa_bearer_child_init(apr_pool_t *pchild, server_rec *s);
+/* check_config: bearer tokens on without an audience fail the test. */
+int rxa_bearer_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s);
+/* R's bearer token: DECLINED when bearer tokens are off here or (On) the
+ * request has none; OK and *WHO when a token is valid; else the status of
+ * the answer made (400, 401, 503). */
+int rxa_bearer_authn(request_rec *r, const rxa_srv_conf_t *sc,
+                     rxa_identity_t **who);
+/* A Bearer challenge (RFC 6750 3) with ERROR, DESCRIPTION and SCOPE when
+ * given, a JSON body, no-store; returns DONE. */
+int rxa_bearer_answer(request_rec *r, int status, const char *error,
+                      const char *description, const char *scope);
+
 /* authz.c */
 void rxa_authz_register(apr_pool_t *p);
+/* The answer to a denied bearer request at the forbidden path (403 with a
+ * Bearer challenge), or DECLINED. */
+int rxa_authz_bearer_forbidden(request_rec *r);
 
 /* handler.c */
 int rxa_quick_handler(request_rec *r, int lookup);
@@ -319,6 +354,9 @@ int rxa_audit_open_logs(apr_pool_t *pconf, apr_pool_t *plog,
 void rxa_audit(request_rec *r, rxa_audit_event_e event,
                rxa_audit_outcome_e outcome, rxa_audit_reason_e reason,
                const char *provider, const char *sub, const char *error_id);
+/* EV written with the request's client, request id, path and user filled
+ * in. */
+void rxa_audit_event(request_rec *r, rxa_audit_event_t *ev);
 
 /* sync_script.c */
 int rxa_sync_script(request_rec *r);

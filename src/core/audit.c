@@ -10,7 +10,8 @@
 
 static const char *const event_names[RXA_AUDIT_NEVENTS] = {
     "login_started", "login_completed", "logout", "token_refresh",
-    "session_expired", "access_denied", "backchannel_logout"
+    "session_expired", "access_denied", "backchannel_logout",
+    "bearer_refused"
 };
 
 #define RXA_AUDIT_REASON_NAME_(id, name) name,
@@ -21,11 +22,11 @@ static const char *const reason_names[RXA_AUDIT_NREASONS] = {
 
 static const char *const field_names[RXA_AUDIT_NFIELDS] = {
     "error_id", "detail", "idp_error", "user", "issuer", "tenant", "scopes",
-    "redirect_to", "path", "require"
+    "redirect_to", "path", "require", "client_id", "check"
 };
 
 /* Per-value byte limits tried in turn until the line fits: generous first,
- * then small enough that even 18 values of control characters (6 output
+ * then small enough that even 20 values of control characters (6 output
  * bytes each) fit in RXA_AUDIT_MAX_LINE. */
 static const apr_size_t value_caps[] = { 1024, 256, 64, 16 };
 #define NCAPS (sizeof(value_caps) / sizeof(value_caps[0]))

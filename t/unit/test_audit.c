@@ -174,7 +174,8 @@ START_TEST(names)
 {
     static const char *const spec_events[] = {
         "login_started", "login_completed", "logout", "token_refresh",
-        "session_expired", "access_denied", "backchannel_logout"
+        "session_expired", "access_denied", "backchannel_logout",
+        "bearer_refused"
     };
     static const char *const spec_reasons[] = {
         "csrf_state_mismatch", "token_exchange_failed", "refresh_failed",
