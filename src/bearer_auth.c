@@ -42,36 +42,33 @@ void rxa_bearer_child_init(apr_pool_t *pchild, server_rec *s)
 
 /* --- the configuration test ------------------------------------------- */
 
-static const char *section_error(apr_pool_t *p, ap_conf_vector_t *section,
-                                 const rxa_dir_conf_t *server_wide)
+/* Whether section I of SECS has bearer tokens on but no audience, in it
+ * or in a section of the same kind whose path encloses its own. */
+static int section_lacks_audience(apr_array_header_t *secs, int i)
 {
-    const rxa_dir_conf_t *dc = ap_get_module_config(section,
-                                                    &reflex_auth_module);
+    ap_conf_vector_t *sec = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+    const rxa_dir_conf_t *dc = ap_get_module_config(sec, &reflex_auth_module);
+    const core_dir_config *cd = ap_get_core_module_config(sec), *od;
+    const rxa_dir_conf_t *other;
+    int j;
 
-    if (!dc || dc->bearer <= RXA_BEARER_OFF || dc->bearer_audiences
-        || (server_wide && server_wide->bearer_audiences))
-        return NULL;
-    return apr_psprintf(p, "ReflexAuthBearer %s needs "
-                        "ReflexAuthBearerAudience in the same section or "
-                        "the server's config",
-                        dc->bearer == RXA_BEARER_ONLY ? "Only" : "On");
-}
-
-static const char *sections_error(apr_pool_t *p, apr_array_header_t *secs,
-                                  const rxa_dir_conf_t *server_wide)
-{
-    const char *err = NULL;
-    int i;
-
-    for (i = 0; !err && secs && i < secs->nelts; i++)
-        err = section_error(p, APR_ARRAY_IDX(secs, i, ap_conf_vector_t *),
-                            server_wide);
-    return err;
+    if (!dc || dc->bearer <= RXA_BEARER_OFF || dc->bearer_audiences)
+        return 0;
+    for (j = 0; cd->d && j < secs->nelts; j++) {
+        sec = APR_ARRAY_IDX(secs, j, ap_conf_vector_t *);
+        other = ap_get_module_config(sec, &reflex_auth_module);
+        od = ap_get_core_module_config(sec);
+        if (j != i && other && other->bearer_audiences && od->d && !od->r
+            && !strncmp(cd->d, od->d, strlen(od->d)))
+            return 0;
+    }
+    return 1;
 }
 
 /* check_config: every <Directory> and <Location> with bearer tokens on
- * names their audience, so `apachectl -t` fails otherwise (an .htaccess
- * can only be checked at request time: a 500 there). */
+ * has their audience, so that `apachectl -t` fails otherwise (an
+ * .htaccess, or a section the test cannot place, fails at request time:
+ * a 500 there). */
 int rxa_bearer_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
@@ -79,20 +76,22 @@ int rxa_bearer_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     for (sv = s; sv; sv = sv->next) {
         core_server_config *core = ap_get_core_module_config(sv->module_config);
-        const rxa_dir_conf_t *server_wide =
-            ap_get_module_config(sv->lookup_defaults, &reflex_auth_module);
-        const char *err = section_error(ptemp, sv->lookup_defaults, NULL);
+        apr_array_header_t *kinds[2] = { core->sec_dir, core->sec_url };
+        int k, i;
 
-        if (!err)
-            err = sections_error(ptemp, core->sec_dir, server_wide);
-        if (!err)
-            err = sections_error(ptemp, core->sec_url, server_wide);
-        if (err) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, sv,
-                         "RXA00313: %s:%d: %s", sv->defn_name
-                         ? sv->defn_name : "(main)", sv->defn_line_number,
-                         err);
-            return HTTP_INTERNAL_SERVER_ERROR;
+        for (k = 0; k < 2; k++) {
+            for (i = 0; kinds[k] && i < kinds[k]->nelts; i++) {
+                const core_dir_config *cd = ap_get_core_module_config(
+                    APR_ARRAY_IDX(kinds[k], i, ap_conf_vector_t *));
+                if (!section_lacks_audience(kinds[k], i))
+                    continue;
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, sv,
+                             "RXA00313: <%s %s>: ReflexAuthBearer On or Only "
+                             "needs ReflexAuthBearerAudience there or in an "
+                             "enclosing section", k ? "Location" : "Directory",
+                             cd->d ? cd->d : "(regex)");
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
     }
     return OK;

@@ -45,6 +45,9 @@ ProxyPass /only/ %(echo)s/only/
 <Location /api/admin/>
     Require reflex-scope api:admin
 </Location>
+<Location /api/oidc/>
+    Require reflex-scope openid
+</Location>
 <Location /only/>
     AuthType ReflexOIDC
     Require valid-user
@@ -357,6 +360,13 @@ def test_require_reflex_scope(site, http_session):
                          allow_redirects=False)
     assert r.status_code == 403
     assert "WWW-Authenticate" not in r.headers
+    # ... but openid, which a token for the API lacks
+    r = http_session.get(httpd.https_url("/api/oidc/x"), headers=FETCH,
+                         allow_redirects=False)
+    assert r.status_code == 200, r.text
+    r = call(harness.make_session(), httpd, "/api/oidc/x", token)
+    params = assert_refused(r, 403, "insufficient_scope")
+    assert params["scope"] == "openid"
     httpd.expect_log(r"RXA00322: access denied")
     httpd.expect_log(r"AH01630|AH01631")
     httpd.assert_log_clean()
@@ -384,4 +394,13 @@ def test_bearer_without_an_audience_fails_the_config_test(site):
     assert "RXA00313" in err and "ReflexAuthBearerAudience" in err
     rc, out, err = httpd.configtest(conf=CONF % {"echo": "http://127.0.0.1:9",
                                                  "aud": AUDIENCE})
+    assert rc == 0, err
+    # in a <Directory> too; an enclosing section's audience serves
+    directory = ("<Directory /tmp/x>\n    AuthType ReflexOIDC\n"
+                 "    ReflexAuthBearer Only\n</Directory>\n")
+    rc, out, err = httpd.configtest(conf=directory)
+    assert rc != 0 and "RXA00313" in err and "/tmp/x" in err
+    rc, out, err = httpd.configtest(
+        conf="<Directory /tmp>\n    ReflexAuthBearerAudience %s\n"
+             "</Directory>\n%s" % (AUDIENCE, directory))
     assert rc == 0, err
