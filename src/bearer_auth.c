@@ -6,9 +6,10 @@
  * Never a cookie, never a redirect; a token in the query string or a form
  * body is never read. An opaque token is not accepted (invalid_token).
  *
- * A token verified once is remembered in a per-process cache under the
- * SHA-256 of its bytes until it expires: a repeated token costs a hash and
- * the claims checks (time and audience, which differ by location), not a
+ * A token verified once is remembered in a per-process cache under its
+ * provider and the SHA-256 of its bytes until it expires, or until the
+ * provider's keys change: a repeated token costs a hash and the claims
+ * checks (time and audience, which differ by location), not a parse or a
  * signature check. */
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -192,12 +193,29 @@ static apr_status_t token_parts(apr_pool_t *pool, const char *token,
     return APR_SUCCESS;
 }
 
-/* The cache key: SHA-256 of the token's bytes. */
-static apr_status_t token_key(const char *token, unsigned char *key,
-                              unsigned int *klen)
+/* The SHA-256 of the token's bytes, what its cache keys are made of. */
+static apr_status_t token_digest(const char *token, unsigned char *md,
+                                 unsigned int *mdlen)
 {
-    return EVP_Digest(token, strlen(token), key, klen, EVP_sha256(), NULL)
+    return EVP_Digest(token, strlen(token), md, mdlen, EVP_sha256(), NULL)
         ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* The cache key of a token verified by P: its name, then the digest (two
+ * providers of one issuer keep apart entries, each tagged with its own
+ * issuer's serial). */
+static const char *token_key(apr_pool_t *pool, const rxa_provider_t *p,
+                             const unsigned char *md, unsigned int mdlen,
+                             apr_size_t *klen)
+{
+    apr_size_t n = strlen(p->name);
+    char *key = apr_palloc(pool, n + 1 + mdlen);
+
+    memcpy(key, p->name, n);
+    key[n] = '\n';
+    memcpy(key + n + 1, md, mdlen);
+    *klen = n + 1 + mdlen;
+    return key;
 }
 
 static rxa_bearer_err_t claims_check(request_rec *r, const rxa_srv_conf_t *sc,
@@ -205,9 +223,11 @@ static rxa_bearer_err_t claims_check(request_rec *r, const rxa_srv_conf_t *sc,
                                      const char *issuer, json_t *header,
                                      json_t *payload,
                                      rxa_bearer_claims_t **out,
-                                     const char **why)
+                                     refusal_t *no)
 {
     rxa_bearer_expect_t expect;
+    rxa_bearer_err_t err;
+    const char *why = NULL;
 
     memset(&expect, 0, sizeof(expect));
     expect.issuer = issuer;
@@ -215,65 +235,99 @@ static rxa_bearer_err_t claims_check(request_rec *r, const rxa_srv_conf_t *sc,
     expect.audiences = rxa_dir_conf(r)->bearer_audiences;
     expect.now = apr_time_sec(apr_time_now());
     expect.skew = apr_time_sec(sc->clock_skew);
-    return rxa_bearer_jwt_check(r->pool, header, payload, &expect, out, why);
-}
-
-/* TOKEN verified with provider P's keys (or found in the cache of tokens
- * verified with its current ones), then its claims checked: APR_SUCCESS
- * and *OUT, or the status and *NO. */
-static apr_status_t verify_with(request_rec *r, const rxa_srv_conf_t *sc,
-                                const rxa_provider_t *p,
-                                const rxa_issuer_snap_t *snap,
-                                const char *token, const unsigned char *key,
-                                unsigned int klen, json_t *header,
-                                json_t *payload, rxa_bearer_claims_t **out,
-                                refusal_t *no)
-{
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    rxa_req_t rq = { r, sc, p, snap };
-    const rxa_session_t *hit;
-    rxa_session_t none;
-    json_t *cached;
-    rxa_bearer_err_t err;
-    const char *why = NULL;
-    rxa_jws_t *jws;
-    int was_cached = verified
-        && rxa_vcache_get(verified, r->pool, (const char *)key, klen,
-                          snap->serial, now, &hit, &cached, NULL, NULL);
-    apr_status_t rv;
-
-    if (was_cached)
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00314: bearer "
-                      "token of provider %s: signature verified before",
-                      p->name);
-    else {
-        rv = rxa_token_signature_verify(&rq, token, &jws, &snap, &why);
-        if (rv != APR_SUCCESS) {
-            no->reason = RXA_AUDIT_R_BEARER_SIGNATURE_INVALID;
-            no->check = "signature";
-            no->description = "The access token's signature does not verify";
-            no->log = why;
-            return rv;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00315: bearer "
-                      "token of provider %s: signature verified", p->name);
-        header = jws->header;
-        payload = jws->payload;
-    }
-    err = claims_check(r, sc, p, snap->md->issuer, header, payload, out, &why);
+    err = rxa_bearer_jwt_check(r->pool, header, payload, &expect, out, &why);
     if (err != RXA_BEARER_OK) {
         no->reason = err == RXA_BEARER_EXP ? RXA_AUDIT_R_BEARER_EXPIRED
                                            : RXA_AUDIT_R_BEARER_CLAIMS_INVALID;
         no->check = rxa_bearer_err_name(err);
         no->description = claims_description(err);
         no->log = why;
-        return APR_EINVAL;
     }
-    if (verified && !was_cached) {
+    return err;
+}
+
+/* What a refusal names of the token: its issuer and client. */
+static void refusal_names(refusal_t *no, const json_t *payload)
+{
+    no->issuer = rxa_json_get_str(payload, "iss");
+    no->client_id = rxa_json_get_str(payload, "client_id");
+    if (!no->client_id)
+        no->client_id = rxa_json_get_str(payload, "azp");
+}
+
+/* The token's identity for P: WHO filled in. */
+static void identity_of(rxa_identity_t *who, const rxa_provider_t *p,
+                        rxa_bearer_claims_t *claims, json_t *payload)
+{
+    who->provider = p;
+    who->bearer = claims;
+    who->claims = payload;
+    who->sub = claims->sub;
+}
+
+/* The token as P verified it before with the keys it has now: 1 and
+ * *HEADER and *PAYLOAD (read only), else 0. What makes a repeated token
+ * cost a hash and the claims checks, not a signature check. */
+static int token_cached(request_rec *r, const rxa_provider_t *p,
+                        const char *key, apr_size_t klen, json_t **header,
+                        json_t **payload)
+{
+    apr_time_t now = apr_time_now();
+    apr_uint64_t serial = p->iss ? rxa_issuer_serial(p->iss, now, r->pool)
+                                 : 0;
+    const rxa_session_t *none;
+    json_t *cached;
+
+    if (!verified || !serial
+        || !rxa_vcache_get(verified, r->pool, key, klen, serial,
+                           apr_time_sec(now), &none, &cached, NULL, NULL))
+        return 0;
+    *header = json_object_get(cached, "header");
+    *payload = json_object_get(cached, "payload");
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "RXA00314: bearer token "
+                  "of provider %s: verified before", p->name);
+    return *header && *payload;
+}
+
+/* TOKEN verified with provider P's keys, then its claims checked:
+ * APR_SUCCESS and *OUT (and the token kept under KEY), or the status and
+ * *NO. */
+static apr_status_t verify_with(request_rec *r, const rxa_srv_conf_t *sc,
+                                const rxa_provider_t *p,
+                                const rxa_issuer_snap_t *snap,
+                                const char *token, const char *key,
+                                apr_size_t klen, rxa_bearer_claims_t **out,
+                                refusal_t *no)
+{
+    rxa_req_t rq = { r, sc, p, snap };
+    rxa_session_t none;
+    const char *why = NULL;
+    rxa_jws_t *jws;
+    json_t *kept;
+    apr_status_t rv;
+
+    rv = rxa_token_signature_verify(&rq, token, &jws, &snap, &why);
+    if (rv != APR_SUCCESS) {
+        no->reason = RXA_AUDIT_R_BEARER_SIGNATURE_INVALID;
+        no->check = "signature";
+        no->description = "The access token's signature does not verify";
+        no->log = why;
+        return rv;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "RXA00315: bearer token of "
+                  "provider %s: signature verified", p->name);
+    if (claims_check(r, sc, p, snap->md->issuer, jws->header, jws->payload,
+                     out, no) != RXA_BEARER_OK)
+        return APR_EINVAL;
+    kept = rxa_json_pool_own(r->pool, json_pack("{s:O, s:O}", "header",
+                                                 jws->header, "payload",
+                                                 jws->payload));
+    if (verified && kept) {
         memset(&none, 0, sizeof(none));
-        rxa_vcache_put(verified, (const char *)key, klen, snap->serial, now,
+        rxa_vcache_put(verified, key, klen, snap->serial,
+                       apr_time_sec(apr_time_now()),
                        (*out)->exp + apr_time_sec(sc->clock_skew), &none,
-                       payload, NULL);
+                       kept, NULL);
     }
     return APR_SUCCESS;
 }
@@ -284,53 +338,65 @@ static apr_status_t token_verify(request_rec *r, const rxa_srv_conf_t *sc,
                                  const char *token, rxa_identity_t *who,
                                  refusal_t *no)
 {
-    unsigned char key[EVP_MAX_MD_SIZE];
-    unsigned int klen;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen;
+    const char **keys;
+    apr_size_t *klens;
     json_t *header, *payload;
     const rxa_provider_t *unavailable = NULL;
+    rxa_bearer_claims_t *claims;
     apr_time_t now = apr_time_now();
-    apr_status_t rv = APR_EINVAL;
+    apr_status_t rv;
     refusal_t first;
-    int i, tried = 0;
+    int i, tried = 0, n = sc->providers->nelts;
 
     no->reason = RXA_AUDIT_R_BEARER_MALFORMED;
     no->check = "malformed";
     no->description = "The access token is invalid";
+    if ((rv = token_digest(token, md, &mdlen)) != APR_SUCCESS) {
+        no->reason = RXA_AUDIT_R_INTERNAL_ERROR;
+        no->log = "the token cannot be hashed";
+        return rv;
+    }
+    keys = apr_palloc(r->pool, sizeof(*keys) * n);
+    klens = apr_palloc(r->pool, sizeof(*klens) * n);
+    for (i = 0; i < n; i++) {
+        const rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i,
+                                                const rxa_provider_t *);
+        keys[i] = token_key(r->pool, p, md, mdlen, &klens[i]);
+        if (!token_cached(r, p, keys[i], klens[i], &header, &payload))
+            continue;
+        refusal_names(no, payload);
+        no->p = p;
+        if (claims_check(r, sc, p, no->issuer, header, payload, &claims, no)
+            != RXA_BEARER_OK)
+            return APR_EINVAL;
+        identity_of(who, p, claims, payload);
+        return APR_SUCCESS;
+    }
     if (!rxa_bearer_is_jwt(r->pool, token)
         || token_parts(r->pool, token, &header, &payload) != APR_SUCCESS) {
         no->log = "not a JWT (an opaque token is not accepted here)";
         return APR_EINVAL;
     }
-    no->issuer = rxa_json_get_str(payload, "iss");
-    no->client_id = rxa_json_get_str(payload, "client_id");
-    if (!no->client_id)
-        no->client_id = rxa_json_get_str(payload, "azp");
+    refusal_names(no, payload);
     if (!no->issuer) {
         no->log = "the token has no iss";
         return APR_EINVAL;
     }
-    if ((rv = token_key(token, key, &klen)) != APR_SUCCESS) {
-        no->reason = RXA_AUDIT_R_INTERNAL_ERROR;
-        no->log = "the token cannot be hashed";
-        return rv;
-    }
-    for (i = 0; i < sc->providers->nelts; i++) {
+    for (i = 0; i < n; i++) {
         const rxa_provider_t *p = APR_ARRAY_IDX(sc->providers, i,
                                                 const rxa_provider_t *);
         const rxa_issuer_snap_t *snap = rxa_issuer_snap_for(r, p, no->issuer,
                                                             now, &unavailable);
-        rxa_bearer_claims_t *claims;
 
         if (!snap)
             continue;
         no->p = p;
-        rv = verify_with(r, sc, p, snap, token, key, klen, header, payload,
-                         &claims, no);
+        rv = verify_with(r, sc, p, snap, token, keys[i], klens[i], &claims,
+                         no);
         if (rv == APR_SUCCESS) {
-            who->provider = p;
-            who->bearer = claims;
-            who->claims = payload;
-            who->sub = claims->sub;
+            identity_of(who, p, claims, payload);
             return APR_SUCCESS;
         }
         if (!tried++)

@@ -33,6 +33,7 @@ ReflexAuthClockSkew 0
 ReflexAuthAuditLog ${TEST_ROOT}/logs/audit.jsonl
 ProxyPass /api/ %(echo)s/api/
 ProxyPass /only/ %(echo)s/only/
+ProxyPass /narrow/ %(echo)s/narrow/
 <Location /api/>
     AuthType ReflexOIDC
     Require valid-user
@@ -53,6 +54,12 @@ ProxyPass /only/ %(echo)s/only/
     Require valid-user
     ReflexAuthBearer Only
     ReflexAuthBearerAudience %(aud)s
+</Location>
+<Location /narrow/>
+    AuthType ReflexOIDC
+    Require valid-user
+    ReflexAuthBearer Only
+    ReflexAuthBearerAudience other-api
 </Location>
 """
 
@@ -380,6 +387,9 @@ def test_a_repeated_token_is_verified_once(site):
         for _ in range(5):
             r = call(s, httpd, "/only/x", token)
             assert r.status_code == 200
+        # a token taken from the cache still meets each location's audience
+        r = call(s, httpd, "/narrow/x", token)
+        assert "not meant for this resource" in assert_refused(r)["error_description"]
     lines = [l for l in httpd.log_lines(mark) if "RXA00315" in l]
     assert len(lines) == 1, lines
     httpd.assert_log_clean()
