@@ -203,7 +203,8 @@ ProxyPass /open/ %s/
                        extra_modules=("proxy", "proxy_http"))
     spoof = {"X-Reflex-User-Sub": "mallory", "x-reflex-user-email": "m@evil",
              "X_Reflex_User_Groups": "admins", "X-REFLEX-PROVIDER": "evil",
-             "X-Reflex-Anything": "1"}
+             "X-Reflex-Anything": "1", "X-Reflex-Token-Scopes": "api:admin",
+             "x-reflex-client-id": "evil"}
     # not signed in: spoofed headers never reach the backend
     r = http_session.get(httpd.https_url("/open/x"), headers=spoof)
     assert r.status_code == 200
@@ -223,6 +224,8 @@ ProxyPass /open/ %s/
     assert got["x-reflex-provider"] == ["generic"]
     assert got["x-reflex-granted-scopes"][0].startswith("openid")
     assert "x-reflex-anything" not in got and "x_reflex_user_groups" not in got
+    # a bearer token's headers come only with a bearer token
+    assert "x-reflex-token-scopes" not in got and "x-reflex-client-id" not in got
 
 
 def test_one_connection_carrying_several_users(httpd_factory, idp_factory,
