@@ -403,7 +403,7 @@ const command_rec rxa_cmds[] = {
     AP_INIT_TAKE1("ReflexAuthAuditLog", set_audit_log, NULL, RSRC_CONF,
         "FILE or \"|program\": one JSON line per sign-in event (login_started, "
         "login_completed, logout, token_refresh, session_expired, "
-        "access_denied, backchannel_logout)"),
+        "access_denied, backchannel_logout, bearer_refused)"),
     AP_INIT_TAKE2("ReflexAuthPage", set_page, NULL, RSRC_CONF,
         "login|callback|logout|forbidden|error FILE: an HTML template with "
         "{{providers}}, {{redirect_to}}, {{error}}, {{error_id}}, "
