@@ -8,6 +8,7 @@
 
 #include "rxa_forwarded.h"
 #include "rxa_host.h"
+#include "rxa_query.h"
 
 /* Most parameters in one Forwarded element (RFC 7239 defines four). */
 #define ELEMENT_MAX_PARAMS  16
@@ -25,11 +26,6 @@ static const char ERR_FWD_NODE[] =
     "RXA05056: Forwarded for= or by= is not an RFC 7239 node";
 
 #define ALNUM "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-static int is_ctl(unsigned char c)
-{
-    return c < 0x20 || c == 0x7f;
-}
 
 static int is_ows(char c)
 {
@@ -188,7 +184,7 @@ static const char *fwd_value(apr_pool_t *pool, const char *s, apr_size_t len,
                     return ERR_FWD_UNTERMINATED;
                 c = (unsigned char)s[*i];
             }
-            if (is_ctl(c) && c != '\t')
+            if (rxa_query_is_ctl(c) && c != '\t')
                 return ERR_FWD_QCTL;
             *o++ = (char)c;
         }
