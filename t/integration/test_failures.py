@@ -90,11 +90,11 @@ char *json_dumps(const void *json, size_t flags)
 
 # Each child logs these once at its start when its locks cannot be made:
 # the refresh table, the userinfo cache, the verified-session cache, the
-# background fetcher (warnings); the back-channel logout's table of jtis
+# background fetcher, the verified bearer-token cache (warnings); the back-channel logout's table of jtis
 # seen and the shared cache's background thread (errors: without them
 # logout tokens are refused while the cache is down, and the cache counts
 # as down in that child).
-CHILD_START_TAGS = ("RXA00140", "RXA00141", "RXA00103", "RXA00104")
+CHILD_START_TAGS = ("RXA00140", "RXA00141", "RXA00103", "RXA00104", "RXA00312")
 CHILD_START_ERRORS = ("RXA00240", "RXA00235")
 
 
