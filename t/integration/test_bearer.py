@@ -76,7 +76,8 @@ def site(httpd_factory, idp_factory, echo_backend):
         resource_servers={
             API: {"audience": AUDIENCE, "scope": "api:read api:write"},
             OTHER_API: {"audience": "someone-else"},
-            SHORT_API: {"audience": AUDIENCE, "ttl": 1},
+            # exp is in whole seconds: a 3 s token is good for 2 to 3 s
+            SHORT_API: {"audience": AUDIENCE, "ttl": 3},
         },
         client_credentials=True)
     httpd.start(conf=CONF % {"echo": echo_backend.url, "aud": AUDIENCE},
@@ -257,7 +258,7 @@ def test_expired_token(site, http_session):
     httpd, idp, _ = site
     token = client_token(idp, resource=SHORT_API)
     assert call(http_session, httpd, "/only/x", token).status_code == 200
-    time.sleep(2.2)
+    time.sleep(4.2)
     r = call(http_session, httpd, "/only/x", token)
     params = assert_refused(r)
     assert "expired" in params["error_description"]
