@@ -300,18 +300,6 @@ static const char *set_remote_user_claim(cmd_parms *cmd, void *dcv,
     return NULL;
 }
 
-static const char *set_pass_access_token(cmd_parms *cmd, void *dcv, int on)
-{
-    ((rxa_dir_conf_t *)dcv)->pass_access_token = on;
-    return NULL;
-}
-
-static const char *set_optional(cmd_parms *cmd, void *dcv, int on)
-{
-    ((rxa_dir_conf_t *)dcv)->optional = on;
-    return NULL;
-}
-
 static const char *set_bearer(cmd_parms *cmd, void *dcv, const char *arg)
 {
     rxa_dir_conf_t *dc = dcv;
@@ -412,11 +400,12 @@ const command_rec rxa_cmds[] = {
         OR_AUTHCFG,
         "the claim REMOTE_USER is set from (default sub); a user without "
         "it is not signed in here"),
-    AP_INIT_FLAG("ReflexAuthPassAccessToken", set_pass_access_token, NULL,
-        OR_AUTHCFG,
+    AP_INIT_FLAG("ReflexAuthPassAccessToken", ap_set_flag_slot,
+        (void *)APR_OFFSETOF(rxa_dir_conf_t, pass_access_token), OR_AUTHCFG,
         "On: also pass the access token to the backend as "
         "X-Reflex-Access-Token (default Off)"),
-    AP_INIT_FLAG("ReflexAuthOptional", set_optional, NULL, OR_AUTHCFG,
+    AP_INIT_FLAG("ReflexAuthOptional", ap_set_flag_slot,
+        (void *)APR_OFFSETOF(rxa_dir_conf_t, optional), OR_AUTHCFG,
         "On: a request without a usable sign-in is served anonymously (no "
         "user, no identity headers) instead of being sent to sign in; "
         "Require reflex-* still needs a signed-in user (default Off)"),
